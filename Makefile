@@ -1,0 +1,37 @@
+# Two commands for a fresh machine: `make demo` and `make test`. Each sets up .venv itself.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+RAW ?= ../shared/data/raw
+
+.PHONY: demo test test-all bench data docs clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test,build]"
+	touch $(STAMP)
+
+# Debian's Chromium for the report test (skipped with a reason if it cannot be installed).
+$(VENV)/.chromium:
+	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || true
+	touch $@
+
+demo: $(STAMP)
+	$(BIN)/tradeshock demo --out out
+
+test: $(STAMP) $(VENV)/.chromium
+	$(BIN)/python -m pytest -q -n 2
+
+test-all: $(STAMP) $(VENV)/.chromium
+	$(BIN)/python -m pytest -q -n 2 -m ""
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+data: $(STAMP)
+	$(BIN)/tradeshock data build --raw $(RAW)
+
+clean:
+	rm -rf $(VENV) out .pytest_cache
