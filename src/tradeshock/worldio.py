@@ -51,6 +51,7 @@ def write_world(world: World, folder: Path) -> Path:
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    os.chmod(tmp, 0o755)  # mkdtemp makes 0700; packaged data must be readable by all users
     try:
         _write_table(pd.DataFrame({"country": c, "name": [world.country_names.get(x, x) for x in c]}),
                      tmp / "countries.parquet")

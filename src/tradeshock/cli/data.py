@@ -40,6 +40,22 @@ def info_cmd(name: str = typer.Argument(..., help="World name, e.g. default")) -
         con.print(f"- {src.get('title', '')} {src.get('url', '')} [{src.get('licence', '')}]")
 
 
+@data_app.command("build")
+def build_cmd(
+    raw: str = typer.Option(..., "--raw", help="Raw data folder (shared/data/raw, holding SOURCES.md)"),
+    only: list[str] = typer.Option(None, "--only", help="Build only this step (repeatable): "
+                                   "cp1993, gravity2006, hs6_wiod, wiod2011, default"),
+    out: str = typer.Option(None, "--out", help="Output data folder (default: the package's data/)"),
+) -> None:
+    """Rebuild the packaged data from the raw public files (deterministic, byte-identical)."""
+    from tradeshock.build import build
+
+    done = build(raw, out=out, only=only or None)
+    con = Console()
+    for name, paths in done.items():
+        con.print(f"[green]built[/green] {name}: " + ", ".join(str(p) for p in paths))
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``data`` group to the main app."""
     app.add_typer(data_app, name="data")
