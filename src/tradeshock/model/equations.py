@@ -1,0 +1,137 @@
+"""The equilibrium conditions of the Caliendo–Parro model in changes, one function each.
+
+Plain arrays in, plain arrays out, engine order ``[importer n, exporter i, sector j]``;
+numbers refer to the equations of ``docs/model.md`` (= /shared design model.md). Prices are
+handled in logs; embargoed pairs enter only through a zero weight (never a large number).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse.linalg as spla
+
+__all__ = ["input_cost", "price_index", "expenditure", "expenditure_residual", "trade_balance",
+           "value_added", "flows", "tariff_revenue", "shock_weights"]
+
+
+def shock_weights(pi: np.ndarray, kappa_hat: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """π_ni^j (κ̂_ni^j)^(−θ^j), with exactly zero weight where κ̂ = ∞ (embargo) or π = 0.
+
+    These weights are all the price index and the new trade shares need from the shock.
+    """
+    live = np.isfinite(kappa_hat) & (pi > 0)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        w = pi * np.exp(-theta[None, None, :] * np.log(np.where(live, kappa_hat, 1.0)))
+    return np.where(live, w, 0.0)
+
+
+def input_cost(log_w: np.ndarray, log_P: np.ndarray, va_share: np.ndarray,
+               io_share: np.ndarray) -> np.ndarray:
+    """Eq. (1): ln ĉ_n^j = γ_n^j ln ŵ_n + Σ_k γ_n^{k,j} ln P̂_n^k, (N, J)."""
+    return va_share * log_w[:, None] + np.einsum("nkj,nk->nj", io_share, log_P)
+
+
+def price_index(log_c: np.ndarray, weights: np.ndarray,
+                theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eq. (2) and (3): ln P̂_n^j and the new trade shares π'_ni^j from input costs ĉ_i^j.
+
+    P̂_n^j = [Σ_i π_ni^j (κ̂_ni^j ĉ_i^j)^(−θ^j)]^(−1/θ^j); the exponentials are shifted by the
+    lowest cost of each sector so nothing overflows.
+
+    Returns
+    -------
+    log_P : (N, J)
+    pi_new : (N, N, J)
+    """
+    shift = log_c.min(axis=0)                                            # (J,)
+    e = np.exp(-theta[None, :] * (log_c - shift[None, :]))               # (i, j) in (0, 1]
+    terms = weights * e[None, :, :]                                      # (n, i, j)
+    s = terms.sum(axis=1)                                                # (n, j)
+    with np.errstate(divide="ignore"):
+        log_P = shift[None, :] - np.log(s) / theta[None, :]
+    pi_new = terms / s[:, None, :]
+    return log_P, pi_new
+
+
+def _operator_parts(pi_new: np.ndarray, tariffs_new: np.ndarray):
+    """Sales per dollar of spending π'/(1+τ') and tariff revenue per dollar r_n^k."""
+    sales = pi_new / (1.0 + tariffs_new)                                 # (n, i, k)
+    rev = (pi_new - sales).sum(axis=1)                                   # (n, k) = Σ_i π τ/(1+τ)
+    return sales, rev
+
+
+def _apply(X: np.ndarray, sales: np.ndarray, rev: np.ndarray, io_share: np.ndarray,
+           final_share: np.ndarray) -> np.ndarray:
+    """A·X, the spending that expenditure X generates (right side of eq. 4 without w L + D)."""
+    Y = np.einsum("nik,nk->ik", sales, X)                                # gross output (i, k)
+    return np.einsum("njk,nk->nj", io_share, Y) + final_share * (rev * X).sum(axis=1)[:, None]
+
+
+def expenditure(pi_new: np.ndarray, tariffs_new: np.ndarray, income_exog: np.ndarray,
+                io_share: np.ndarray, final_share: np.ndarray, X0: np.ndarray | None = None,
+                rtol: float = 1e-13) -> np.ndarray:
+    """Eq. (4): solve X' = A(π', τ') X' + α (ŵ w L + D') for X' (one linear system of size N·J).
+
+    The system is solved matrix-free by GMRES warm-started at ``X0`` (the previous step's
+    solution), which costs a few O(N²J + NJ²) products instead of a dense LU. ``income_exog``
+    is ŵ_n w_n L_n + D'_n, (N,). Falls back to a dense solve if GMRES stalls.
+    """
+    n, j = final_share.shape
+    sales, rev = _operator_parts(pi_new, tariffs_new)
+    b = (final_share * income_exog[:, None]).ravel()
+
+    def matvec(v: np.ndarray) -> np.ndarray:
+        x = v.reshape(n, j)
+        return (x - _apply(x, sales, rev, io_share, final_share)).ravel()
+
+    op = spla.LinearOperator((n * j, n * j), matvec=matvec, dtype=float)
+    x0 = b if X0 is None else np.asarray(X0, dtype=float).ravel()
+    x, info = spla.gmres(op, b, x0=x0, rtol=rtol, atol=0.0, restart=60, maxiter=20)
+    if info != 0 or not np.all(np.isfinite(x)):
+        x = _dense_solve(sales, rev, io_share, final_share, b)
+    return x.reshape(n, j)
+
+
+def _dense_solve(sales: np.ndarray, rev: np.ndarray, io_share: np.ndarray,
+                 final_share: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Dense LU fallback for eq. (4): builds I − A explicitly (N·J)² entries."""
+    n, j = final_share.shape
+    # A[(n,j),(i,k)] = γ_n^{j,k} sales[i,n,k] + δ_ni α_n^j rev_n^k
+    a = np.einsum("njk,ink->njik", io_share, sales)
+    idx = np.arange(n)
+    a[idx, :, idx, :] += final_share[:, :, None] * rev[:, None, :]
+    m = np.eye(n * j) - a.reshape(n * j, n * j)
+    return np.linalg.solve(m, b)
+
+
+def expenditure_residual(X_new: np.ndarray, pi_new: np.ndarray, tariffs_new: np.ndarray,
+                         income_exog: np.ndarray, io_share: np.ndarray,
+                         final_share: np.ndarray) -> np.ndarray:
+    """Residual of eq. (4), X' − A X' − α(ŵ w L + D'), (N, J), in money units."""
+    sales, rev = _operator_parts(pi_new, tariffs_new)
+    return X_new - _apply(X_new, sales, rev, io_share, final_share) - final_share * income_exog[:, None]
+
+
+def flows(pi_new: np.ndarray, X_new: np.ndarray, tariffs_new: np.ndarray) -> np.ndarray:
+    """Bilateral flows at producer prices M'_ni^j = π' X' / (1 + τ'), (N, N, J)."""
+    return pi_new * X_new[:, None, :] / (1.0 + tariffs_new)
+
+
+def tariff_revenue(pi_new: np.ndarray, X_new: np.ndarray, tariffs_new: np.ndarray) -> np.ndarray:
+    """R'_n = Σ_j Σ_i τ' π' X' / (1 + τ'), (N,)."""
+    return np.einsum("nij,nij,nj->n", pi_new, tariffs_new / (1.0 + tariffs_new), X_new)
+
+
+def value_added(M: np.ndarray, va_share: np.ndarray) -> np.ndarray:
+    """Labour income implied by sales: Σ_j γ_n^j Y_n^j with Y_n^j = Σ_m M_mn^j, (N,)."""
+    return (va_share * M.sum(axis=0)).sum(axis=1)
+
+
+def trade_balance(M: np.ndarray, deficit_new: np.ndarray) -> np.ndarray:
+    """Residual of eq. (5): imports − D' − exports for every country, (N,), money units.
+
+    Domestic sales appear on both sides and cancel, so they are left out.
+    """
+    tot = M.sum(axis=2)
+    dom = np.diag(tot)
+    return (tot.sum(axis=1) - dom) - deficit_new - (tot.sum(axis=0) - dom)

@@ -1,0 +1,246 @@
+"""Solve the Caliendo–Parro equilibrium in changes for one shock (exact hat algebra).
+
+Algorithm (see docs/model.md):
+
+* outer loop on log wages ln ŵ: the residual is log excess labour demand
+  f = ln(Σ_j γ_n^j Y'_n^j) − ln(ŵ_n w_n L_n), which is zero exactly when the trade balance (5)
+  holds (given the goods-market clearing (4)); the loop is accelerated by Anderson mixing and
+  the iterate is re-normalised each step to the numéraire Σ ŵ_n w_n L_n = Σ w_n L_n;
+* inner loop on ln P̂ (eqs. 1–2), a contraction, warm-started at the previous outer step's
+  prices and also Anderson-accelerated;
+* expenditure (4) is one linear system of size N·J per outer step, solved matrix-free by GMRES
+  warm-started at the previous X'.
+
+Convergence is certified: the returned :class:`Equilibrium` carries the max residual of the
+price (2), expenditure (4) and trade-balance (5) equations evaluated at the returned values.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from tradeshock.errors import ConvergenceError, ShockError
+from tradeshock.model import equations as eqs
+from tradeshock.model.anderson import Anderson
+from tradeshock.model.baseline import Baseline
+
+__all__ = ["Equilibrium", "solve", "check_shock"]
+
+
+@dataclass(frozen=True, eq=False)
+class Equilibrium:
+    """A solved counterfactual, all hats relative to the :class:`Baseline` it was solved from.
+
+    Attributes
+    ----------
+    w_hat : (N,)
+        ŵ_n, change in wages (numéraire: world value added fixed).
+    P_hat, c_hat : (N, J)
+        P̂_n^j price index and ĉ_n^j input-bundle cost changes.
+    pi_new : (N, N, J)
+        π'_ni^j, new trade shares (exactly zero where embargoed).
+    X_new : (N, J)
+        X'_n^j, new expenditure. ``I_new`` (N,) is new final absorption ŵ w L + R' + D'.
+    tariffs_new, deficit_new
+        τ' and D' the equilibrium was solved with.
+    converged, iterations, inner_iterations
+        Whether all residuals are within tolerance; outer steps; total inner price steps.
+    residual_price
+        max |ln P̂ − ln G(P̂)| over (n, j): eq. (2), dimensionless.
+    residual_expenditure
+        max_n,j |eq. (4) residual| / Σ_j X'_n^j: relative to the country's total spending.
+    residual_trade_balance
+        max_n |imports − D' − exports| / (ŵ_n w_n L_n): eq. (5) relative to value added.
+    seconds
+        Wall time of the solve.
+    """
+
+    w_hat: np.ndarray
+    P_hat: np.ndarray
+    c_hat: np.ndarray
+    pi_new: np.ndarray
+    X_new: np.ndarray
+    I_new: np.ndarray
+    tariffs_new: np.ndarray
+    deficit_new: np.ndarray
+    converged: bool
+    iterations: int
+    inner_iterations: int
+    residual_price: float
+    residual_expenditure: float
+    residual_trade_balance: float
+    seconds: float
+
+    @property
+    def diagnostics(self) -> dict[str, float | int | bool]:
+        """Convergence record: converged, iterations, the three max residuals, seconds."""
+        keep = ("converged", "iterations", "inner_iterations", "residual_price",
+                "residual_expenditure", "residual_trade_balance", "seconds")
+        d = asdict(self) if False else {k: getattr(self, k) for k in keep}
+        return d
+
+
+def check_shock(base: Baseline, tariffs_new: np.ndarray, trade_cost_hat: np.ndarray,
+                deficit_new: np.ndarray) -> None:
+    """Raise :class:`ShockError` for shapes, NaN, tariffs ≤ −100%, bad d̂ or a domestic embargo.
+
+    Positions are reported as ``[importer, exporter, sector]``; the labelled layer
+    (:func:`tradeshock.simulate.simulate`) checks first and names codes instead.
+    """
+    shape = base.pi.shape
+    for name, arr in (("tariffs", tariffs_new), ("trade_cost_hat", trade_cost_hat)):
+        if np.shape(arr) != shape:
+            raise ShockError(f"shock.{name} has shape {np.shape(arr)}, the world needs {shape}")
+        if np.any(np.isnan(arr)):
+            raise ShockError(f"shock.{name} has NaN at {_first(np.isnan(arr))}")
+    if not np.all(np.isfinite(tariffs_new)):
+        raise ShockError(f"shock.tariffs is infinite at {_first(~np.isfinite(tariffs_new))}; "
+                         "use an embargo for a prohibitive measure")
+    if np.any(tariffs_new <= -1):
+        raise ShockError(f"shock.tariffs at {_first(tariffs_new <= -1)} is at or below -100%")
+    if np.any(trade_cost_hat <= 0):
+        raise ShockError(f"shock.trade_cost_hat at {_first(trade_cost_hat <= 0)} is not positive")
+    n = shape[0]
+    dom = np.isinf(trade_cost_hat[np.arange(n), np.arange(n), :])
+    if np.any(dom):
+        i, j = np.argwhere(dom)[0]
+        raise ShockError(f"shock embargoes the domestic flow of country #{i} in sector #{j}; "
+                         "a country cannot embargo itself")
+    if np.shape(deficit_new) != (n,) or not np.all(np.isfinite(deficit_new)):
+        raise ShockError(f"deficits must be {n} finite numbers, got shape {np.shape(deficit_new)}")
+
+
+def _first(mask: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(v) for v in np.argwhere(mask)[0])
+
+
+def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
+          trade_cost_hat: np.ndarray | None = None, deficit_new: np.ndarray | None = None, *,
+          tol: float = 1e-10, max_iter: int = 1000, beta: float = 0.5, memory: int = 8,
+          raise_on_failure: bool = True) -> Equilibrium:
+    """Solve for the counterfactual equilibrium of ``base`` under new tariffs and trade costs.
+
+    Parameters
+    ----------
+    base
+        The baseline (hats are relative to it).
+    tariffs_new
+        τ', (N, N, J); default: the baseline tariffs.
+    trade_cost_hat
+        d̂, (N, N, J); ``np.inf`` marks an embargo (π' = 0 exactly). Default: ones.
+    deficit_new
+        D', (N,) in numéraire units; default: the baseline deficits ("fixed").
+    tol
+        Tolerance on each of the three certified residuals (see :class:`Equilibrium`).
+    max_iter
+        Limit on outer (wage) steps.
+    beta, memory
+        Damping and memory of the Anderson mixing of the wage loop.
+    raise_on_failure
+        Raise :class:`ConvergenceError` (with the diagnostics) when not converged; if False,
+        return the unconverged equilibrium flagged ``converged=False``.
+
+    Returns
+    -------
+    Equilibrium
+    """
+    t0 = time.perf_counter()
+    n, _, j = base.pi.shape
+    tau1 = base.tariffs if tariffs_new is None else np.asarray(tariffs_new, dtype=float)
+    dhat = np.ones_like(base.pi) if trade_cost_hat is None else np.asarray(trade_cost_hat, dtype=float)
+    d1 = base.deficit if deficit_new is None else np.asarray(deficit_new, dtype=float)
+    check_shock(base, tau1, dhat, d1)
+    tau1 = np.where(np.eye(n, dtype=bool)[:, :, None], 0.0, tau1)
+
+    kappa = (1.0 + tau1) / (1.0 + base.tariffs) * dhat
+    weights = eqs.shock_weights(base.pi, kappa, base.theta)
+    cut_off = (weights.sum(axis=1) <= 0) & (base.X > 0)
+    if np.any(cut_off):
+        a, b = np.argwhere(cut_off)[0]
+        raise ShockError(f"the shock leaves country #{a} with no supplier at all in sector #{b} "
+                         "(every source with a positive baseline share is embargoed)")
+    rows_empty = weights.sum(axis=1) <= 0
+    if np.any(rows_empty):  # no spending and no supplier: price index irrelevant, keep it finite
+        weights = weights.copy()
+        aa, bb = np.nonzero(rows_empty)
+        weights[aa, aa, bb] = 1.0
+
+    theta, gam, io, alpha, wl = base.theta, base.va_share, base.io_share, base.final_share, base.value_added
+    wl_total = wl.sum()
+    inner_tol = 0.1 * tol
+
+    log_w = np.zeros(n)
+    log_P = np.zeros((n, j))
+    X = base.X.copy()
+    mixer = Anderson(memory, beta)
+    inner_mixer = Anderson(5, 1.0)
+    inner_total = 0
+    best = None
+
+    def inner(log_w: np.ndarray, log_P: np.ndarray) -> tuple[np.ndarray, int]:
+        inner_mixer.reset()
+        for k in range(1, 10_001):
+            lp_new, _ = eqs.price_index(eqs.input_cost(log_w, log_P, gam, io), weights, theta)
+            f = lp_new - log_P
+            if np.max(np.abs(f)) <= inner_tol:
+                return lp_new, k
+            log_P = inner_mixer.step(log_P, f)
+        return lp_new, k
+
+    for it in range(1, max_iter + 1):
+        log_P, k = inner(log_w, log_P)
+        inner_total += k
+        log_c = eqs.input_cost(log_w, log_P, gam, io)
+        lp_check, pi_new = eqs.price_index(log_c, weights, theta)
+        w_hat = np.exp(log_w)
+        exog = w_hat * wl + d1
+        X = eqs.expenditure(pi_new, tau1, exog, io, alpha, X0=X, rtol=min(1e-13, 1e-3 * tol))
+        M = eqs.flows(pi_new, X, tau1)
+        va_new = eqs.value_added(M, gam)
+        res_p = float(np.max(np.abs(lp_check - log_P)))
+        res_x = float(np.max(np.abs(eqs.expenditure_residual(X, pi_new, tau1, exog, io, alpha))
+                             / np.maximum(X.sum(axis=1, keepdims=True), 1e-300)))
+        res_tb = float(np.max(np.abs(eqs.trade_balance(M, d1)) / (w_hat * wl)))
+        if not (np.isfinite(res_p) and np.isfinite(res_x) and np.isfinite(res_tb)):
+            break
+        best = (log_w, log_P, log_c, pi_new, X, res_p, res_x, res_tb, it)
+        if res_p <= tol and res_x <= tol and res_tb <= tol:
+            break
+        f = np.log(np.maximum(va_new, 1e-300)) - (log_w + np.log(wl))
+        log_w = mixer.step(log_w, f)
+        log_w = log_w - np.log((np.exp(log_w) * wl).sum() / wl_total)
+
+    seconds = time.perf_counter() - t0
+    if best is None:
+        eq = _failed(n, j, tau1, d1, it, inner_total, seconds)
+    else:
+        log_w, log_P, log_c, pi_new, X, res_p, res_x, res_tb, it = best
+        w_hat = np.exp(log_w)
+        rev = eqs.tariff_revenue(pi_new, X, tau1)
+        converged = res_p <= tol and res_x <= tol and res_tb <= tol
+        eq = Equilibrium(w_hat=w_hat, P_hat=np.exp(log_P), c_hat=np.exp(log_c), pi_new=pi_new,
+                         X_new=X, I_new=w_hat * wl + rev + d1, tariffs_new=tau1, deficit_new=d1,
+                         converged=bool(converged), iterations=it, inner_iterations=inner_total,
+                         residual_price=res_p, residual_expenditure=res_x,
+                         residual_trade_balance=res_tb, seconds=seconds)
+    if not eq.converged and raise_on_failure:
+        d = eq.diagnostics
+        raise ConvergenceError(
+            f"equilibrium solver did not converge in {d['iterations']} outer iterations "
+            f"(tol={tol:g}): max residuals price {d['residual_price']:.2e}, expenditure "
+            f"{d['residual_expenditure']:.2e}, trade balance {d['residual_trade_balance']:.2e}; "
+            "try a larger max_iter, a looser tol, or a smaller shock", diagnostics=d)
+    return eq
+
+
+def _failed(n: int, j: int, tau1: np.ndarray, d1: np.ndarray, it: int, inner: int,
+            seconds: float) -> Equilibrium:
+    nan = float("nan")
+    return Equilibrium(w_hat=np.full(n, nan), P_hat=np.full((n, j), nan), c_hat=np.full((n, j), nan),
+                       pi_new=np.full(tau1.shape, nan), X_new=np.full((n, j), nan),
+                       I_new=np.full(n, nan), tariffs_new=tau1, deficit_new=d1, converged=False,
+                       iterations=it, inner_iterations=inner, residual_price=nan,
+                       residual_expenditure=nan, residual_trade_balance=nan, seconds=seconds)
