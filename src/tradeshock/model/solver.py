@@ -18,7 +18,7 @@ price (2), expenditure (4) and trade-balance (5) equations evaluated at the retu
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -79,8 +79,7 @@ class Equilibrium:
         """Convergence record: converged, iterations, the three max residuals, seconds."""
         keep = ("converged", "iterations", "inner_iterations", "residual_price",
                 "residual_expenditure", "residual_trade_balance", "seconds")
-        d = asdict(self) if False else {k: getattr(self, k) for k in keep}
-        return d
+        return {k: getattr(self, k) for k in keep}
 
 
 def check_shock(base: Baseline, tariffs_new: np.ndarray, trade_cost_hat: np.ndarray,
