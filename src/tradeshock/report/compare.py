@@ -1,0 +1,61 @@
+"""Side-by-side comparison of several scenarios: welfare, Canada's trade, Canadian sectors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+
+from tradeshock.report import tables
+from tradeshock.report.context import ReportContext
+from tradeshock.report.headline import headline
+
+
+def render_comparison(results: Sequence[Any], ctx: ReportContext) -> list[tuple[str, str, str]]:
+    """The comparison blocks of a multi-scenario report: ``[(anchor, title, html), ...]``."""
+    labels = tables.scenario_labels(results)
+    blocks = []
+    items = "".join(f"<li><strong>{ctx.esc(lab)}</strong>: {ctx.esc(headline(r, ctx.home))}</li>"
+                    for r, lab in zip(results, labels))
+    blocks.append(("overview", "Overview", f"<ul class=\"overview\">{items}</ul>"))
+
+    wf = tables.compare_welfare(results, focus=ctx.focus)
+    fig = go.Figure([go.Bar(name=lab, x=[f"{n} ({c})" for n, c in zip(wf["name"], wf["country"])],
+                            y=wf[lab]) for lab in labels])
+    fig.update_layout(barmode="group", title="Real income change by scenario",
+                      yaxis_title="Real income, % change from baseline", height=420)
+    blocks.append(("cmp-welfare", "Welfare by country, side by side",
+                   ctx.figure(fig) + ctx.table(wf, caption="Real income by scenario",
+                                               unit="percent change from the baseline",
+                                               percent=labels, digits=3)))
+
+    if ctx.home in results[0].world.countries:
+        unit = tables.money_unit(results[0])
+        ex = tables.compare_exports(results, ctx.home)
+        parts = ex[ex["partner"] != "Total"]
+        fig = go.Figure([go.Bar(name="Baseline", x=parts["partner"], y=parts["baseline"],
+                                marker_color="#8d99ae")]
+                        + [go.Bar(name=lab, x=parts["partner"], y=parts[lab]) for lab in labels])
+        fig.update_layout(barmode="group", yaxis_title=unit, height=400,
+                          title=f"{tables.country_name(results[0], ctx.home)}'s exports by partner")
+        blocks.append(("cmp-trade", f"{tables.country_name(results[0], ctx.home)}'s exports by "
+                       "partner, side by side",
+                       ctx.figure(fig) + ctx.table(
+                           ex, caption="Exports by partner: baseline, then each scenario",
+                           unit=f"{unit}; columns ending in % are percent changes",
+                           money=["baseline", *labels], percent=[f"{lab} %" for lab in labels])))
+
+        sec = tables.compare_sectors(results, ctx.home)
+        fig = go.Figure([go.Bar(name=lab, y=sec["label"], x=sec[lab], orientation="h")
+                         for lab in labels])
+        fig.update_layout(barmode="group", yaxis=dict(autorange="reversed"),
+                          xaxis_title="Gross output, % change from baseline",
+                          height=160 + 14 * len(sec) * len(labels),
+                          title=f"{tables.country_name(results[0], ctx.home)}: sectors that move most")
+        blocks.append(("cmp-sectors", f"{tables.country_name(results[0], ctx.home)}'s sectors, "
+                       "side by side",
+                       ctx.figure(fig) + ctx.table(sec, caption="Gross output by sector",
+                                                   unit="percent change from the baseline",
+                                                   percent=labels)))
+    return blocks

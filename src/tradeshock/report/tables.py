@@ -1,0 +1,231 @@
+"""Summary tables shared by the terminal output, the HTML report and the notebook view.
+
+These pick and arrange rows of a :class:`~tradeshock.result.Result`'s tidy views (largest
+movers, Canada's exports grouped by partner, sector gains and losses); they compute no
+economics. Every frame carries ``attrs["unit"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from tradeshock.report.context import FOCUS
+
+
+def money_unit(result: Any) -> str:
+    """The money unit of a result's tables, e.g. ``"US$ million, 2024, producer prices"``."""
+    return f"US$ million, {result.world.year}, producer prices"
+
+
+def country_name(result: Any, code: str) -> str:
+    """The country's name (its code when the world has none)."""
+    return (getattr(result.world, "country_names", {}) or {}).get(code, code)
+
+
+def sector_label(result: Any, code: str) -> str:
+    """The sector's human label (its code when the world has none)."""
+    return (getattr(result.world, "sector_labels", {}) or {}).get(code, code)
+
+
+def scenario_name(result: Any) -> str:
+    """A display name for the result's scenario (or its shock)."""
+    sc = getattr(result, "scenario", None)
+    if sc is not None:
+        return str(getattr(sc, "name", None) or "scenario")
+    return "custom shock"
+
+
+def welfare_movers(result: Any, n: int = 8, focus: Sequence[str] = FOCUS) -> pd.DataFrame:
+    """Welfare by country for the ``n`` largest real-income moves plus the focus countries.
+
+    Columns: ``country, name`` and the ``welfare()`` columns (percent); sorted by real-income
+    change, largest gain first.
+    """
+    w = result.welfare().copy()
+    present = [c for c in focus if c in w.index]
+    top = w["real_income"].abs().sort_values(ascending=False).index[:n].tolist()
+    keep = list(dict.fromkeys(present + top))
+    out = w.loc[keep].sort_values("real_income", ascending=False)
+    out.insert(0, "name", [country_name(result, c) for c in out.index])
+    out = out.reset_index()
+    out.attrs["unit"] = "percent change from the baseline"
+    return out
+
+
+def exports_by_partner(result: Any, home: str = "CAN",
+                       partners: Sequence[str] = ("USA", "CHN")) -> pd.DataFrame:
+    """``home``'s exports to each of ``partners``, to everyone else, and in total.
+
+    Columns ``partner, baseline, counterfactual, change, change_pct`` (money in the world's
+    unit, producer prices; ``change_pct`` in percent).
+    """
+    ex = result.exports(home)
+    ex = ex[ex["partner"] != home]
+    named = [p for p in partners if p in set(ex["partner"])]
+    rows = []
+    for p in named:
+        r = ex[ex["partner"] == p][["baseline", "counterfactual"]].sum()
+        rows.append({"partner": f"{country_name(result, p)} ({p})", **r})
+    rest = ex[~ex["partner"].isin(named)][["baseline", "counterfactual"]].sum()
+    rows.append({"partner": "Everyone else", **rest})
+    tot = ex[["baseline", "counterfactual"]].sum()
+    rows.append({"partner": "Total", **tot})
+    out = pd.DataFrame(rows)
+    out["change"] = out["counterfactual"] - out["baseline"]
+    out["change_pct"] = 100.0 * out["change"] / out["baseline"].where(out["baseline"] > 0)
+    out.attrs["unit"] = money_unit(result)
+    return out
+
+
+def sector_moves(result: Any, country: str = "CAN", n: int = 5,
+                 by: str = "gross_output_change_pct") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``n`` sectors of ``country`` whose output gains most and loses most.
+
+    Returns ``(gains, losses)``, each with ``sector, label, gross_output_base,
+    gross_output_change_pct, value_added_change_pct, employment_change_pct``. Sectors with no
+    baseline output are left out. Gains only lists positive moves, losses only negative ones.
+    """
+    out = result.output()
+    o = out[(out["country"] == country) & (out["gross_output_base"] > 0)].copy()
+    o.insert(1, "label", [sector_label(result, s) for s in o["sector"]])
+    cols = ["sector", "label", "gross_output_base", "gross_output_change_pct",
+            "value_added_change_pct", "employment_change_pct"]
+    cols = [c for c in cols if c in o.columns]
+    gains = o[o[by] > 0].sort_values(by, ascending=False).head(n)[cols].reset_index(drop=True)
+    losses = o[o[by] < 0].sort_values(by).head(n)[cols].reset_index(drop=True)
+    for d in (gains, losses):
+        d.attrs["unit"] = f"percent change; base output in {money_unit(result)}"
+    return gains, losses
+
+
+def bilateral_moves(result: Any, n: int = 15) -> pd.DataFrame:
+    """The ``n`` largest changes in bilateral (cross-border) flows, summed over sectors."""
+    t = result.trade()
+    t = t[t["exporter"] != t["importer"]]
+    g = t.groupby(["exporter", "importer"], as_index=False)[["baseline", "counterfactual"]].sum()
+    g["change"] = g["counterfactual"] - g["baseline"]
+    g["change_pct"] = 100.0 * g["change"] / g["baseline"].where(g["baseline"] > 0)
+    g = g.reindex(g["change"].abs().sort_values(ascending=False).index).head(n)
+    g = g.reset_index(drop=True)
+    g.attrs["unit"] = money_unit(result)
+    return g
+
+
+def revenue_table(result: Any, focus: Sequence[str] = FOCUS, n: int = 8) -> pd.DataFrame:
+    """Tariff revenue by country for the focus countries and the ``n`` largest changes."""
+    r = result.revenue().copy()
+    if "country" not in r.columns:
+        r = r.reset_index()
+    r = r.set_index("country")
+    top = r["change"].abs().sort_values(ascending=False).index[:n].tolist()
+    keep = list(dict.fromkeys([c for c in focus if c in r.index] + top))
+    out = r.loc[keep].sort_values("change").reset_index()
+    out.insert(1, "name", [country_name(result, c) for c in out["country"]])
+    base = out["baseline"].where(out["baseline"] > 0)
+    out["change_pct"] = 100.0 * out["change"] / base
+    out.attrs["unit"] = money_unit(result)
+    return out
+
+
+def measures_table(result: Any) -> pd.DataFrame | None:
+    """The scenario's applied measures (``Scenario.measures_table()``), or the shock's log."""
+    sc = getattr(result, "scenario", None)
+    if sc is not None and hasattr(sc, "measures_table"):
+        df = sc.measures_table()
+        return df if df is not None and len(df) else None
+    log = getattr(getattr(result, "shock", None), "log", None)
+    if log:
+        return pd.DataFrame([{k: _fmt_codes(v) for k, v in rec.items()} for rec in log])
+    return None
+
+
+def _fmt_codes(v: object) -> object:
+    if isinstance(v, (list, tuple, set)):
+        return ", ".join(map(str, v))
+    return "all" if v is None else v
+
+
+def diagnostics_dict(result: Any) -> dict[str, Any]:
+    """The solver diagnostics as a plain dict (whatever type the engine uses)."""
+    return as_dict(getattr(result, "diagnostics", None))
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    """A plain dict from a dict, dataclass, pydantic model or simple object (empty for None)."""
+    import dataclasses
+
+    if obj is None:
+        return {}
+    if isinstance(obj, dict):
+        return dict(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+    if hasattr(obj, "model_dump"):
+        return dict(obj.model_dump())
+    if hasattr(obj, "_asdict"):
+        return dict(obj._asdict())
+    if hasattr(obj, "__dict__"):
+        return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
+    return {"value": obj}
+
+
+# ------------------------------------------------------------- side by side
+def scenario_labels(results: Sequence[Any]) -> list[str]:
+    """Unique column labels for several results (scenario names, numbered when repeated)."""
+    names = [scenario_name(r) for r in results]
+    return [f"{n} [{k + 1}]" if names.count(n) > 1 else n for k, n in enumerate(names)]
+
+
+def compare_welfare(results: Sequence[Any], n: int = 10, focus: Sequence[str] = FOCUS,
+                    column: str = "real_income") -> pd.DataFrame:
+    """Real-income change (percent) by country, one column per scenario.
+
+    Rows: the focus countries plus the ``n`` largest moves in any scenario.
+    """
+    labels = scenario_labels(results)
+    wide = pd.concat([r.welfare()[column].rename(lab) for r, lab in zip(results, labels)], axis=1)
+    top = wide.abs().max(axis=1).sort_values(ascending=False).index[:n].tolist()
+    keep = list(dict.fromkeys([c for c in focus if c in wide.index] + top))
+    out = wide.loc[keep]
+    out.insert(0, "name", [country_name(results[0], c) for c in out.index])
+    out.index.name = "country"
+    out = out.reset_index()
+    out.attrs["unit"] = f"{column}, percent change from the baseline"
+    return out
+
+
+def compare_exports(results: Sequence[Any], home: str = "CAN") -> pd.DataFrame:
+    """``home``'s exports by partner group: baseline, then counterfactual and % change per scenario."""
+    labels = scenario_labels(results)
+    first = exports_by_partner(results[0], home)
+    out = first[["partner", "baseline"]].copy()
+    for r, lab in zip(results, labels):
+        e = exports_by_partner(r, home).set_index("partner")
+        out[lab] = out["partner"].map(e["counterfactual"])
+        out[f"{lab} %"] = out["partner"].map(e["change_pct"])
+    out.attrs["unit"] = money_unit(results[0])
+    return out
+
+
+def compare_sectors(results: Sequence[Any], country: str = "CAN", n: int = 12,
+                    column: str = "gross_output_change_pct") -> pd.DataFrame:
+    """``country``'s sector output change (percent), one column per scenario.
+
+    Rows: the ``n`` sectors with the largest move in any scenario, largest first.
+    """
+    labels = scenario_labels(results)
+    cols = []
+    for r, lab in zip(results, labels):
+        o = r.output()
+        o = o[o["country"] == country].set_index("sector")
+        cols.append(o[column].rename(lab))
+    wide = pd.concat(cols, axis=1)
+    wide = wide.loc[wide.abs().max(axis=1).sort_values(ascending=False).index[:n]]
+    wide.insert(0, "label", [sector_label(results[0], s) for s in wide.index])
+    wide.index.name = "sector"
+    out = wide.reset_index()
+    out.attrs["unit"] = f"{column.replace('_', ' ')}"
+    return out
