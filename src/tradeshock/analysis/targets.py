@@ -560,8 +560,16 @@ def solve_target(world: World | str, country: str, target: str | Mapping[str, An
         if (m_hi < goal if up else m_hi > goal) and not ok(m_hi):
             value, reached = hi, False
         else:
-            value = _brent(lambda s: evaluate(s) - goal, 0.0, hi, m0 - goal, m_hi - goal,
-                           ok=lambda f: abs(f) <= tol * scale)
+            # Search in transformed coordinates where the map is close to linear: exports
+            # scale like (1 - cut)^(-theta), so log(metric) against -log(1 - cut).
+            logm = not target.is_share and m0 > 0 and goal > 0
+            to_s = (lambda x: 1.0 - math.exp(-x)) if lever.kind == "trade_cost" else (lambda x: x)
+            to_x = (lambda s: -math.log1p(-s)) if lever.kind == "trade_cost" else (lambda s: s)
+            gap = (lambda m: math.log(m / goal)) if logm else (lambda m: m - goal)
+            back = (lambda h: goal * math.exp(h)) if logm else (lambda h: h + goal)
+            x = _brent(lambda x: gap(evaluate(to_s(x))), 0.0, to_x(hi), gap(m0), gap(m_hi),
+                       ok=lambda h: abs(back(h) - goal) <= tol * scale)
+            value = to_s(x) if x < to_x(hi) else hi
             reached = True
     achieved, result, _ = cache[float(min(max(value, 0.0), lever.upper))]
     ev = pd.DataFrame([(s, m, sec) for s, (m, _, sec) in sorted(cache.items())],
