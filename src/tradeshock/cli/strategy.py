@@ -1,9 +1,258 @@
-"""CLI commands: strategy (filled in by its feature)."""
+"""CLI commands for strategy questions: ``target``, ``attribute`` and ``game``.
+
+- ``tradeshock target``: how far must trade costs (or tariffs) with chosen partners fall for
+  Canada to reach an export goal, e.g. doubling non-US exports? Or, with ``--scenario``, how
+  much of the goal given scenarios deliver.
+- ``tradeshock attribute SCENARIO``: each measure's share of a package's effects (Shapley).
+- ``tradeshock game [GAME]``: payoffs, best responses and equilibria of the three powers' moves.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from tradeshock.errors import DataError
+
+_BACKEND_HELP = "How to run the many solves: processes (all cores), dask, or serial"
+
+
+def _split(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for v in values or []:
+        out += [x.strip() for x in v.replace(";", ",").split(",") if x.strip()]
+    return out
+
+
+def _write(df, path: Path) -> None:  # noqa: ANN001 - pandas frame
+    suffix = path.suffix.lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        df.to_csv(path, index=False)
+    elif suffix == ".parquet":
+        df.to_parquet(path, index=False)
+    elif suffix == ".json":
+        df.to_json(path, orient="records", indent=1)
+    elif suffix == ".xlsx":
+        df.to_excel(path, index=False)
+    else:
+        raise DataError(f"--out {path}: unknown file type {suffix!r}; use .csv, .parquet, .json or .xlsx")
+
+
+# ------------------------------------------------------------------------------ target
+def target_cmd(
+    target: str = typer.Option(
+        "non_us_exports x2", "--target", "-t",
+        help='The goal, e.g. "non_us_exports x2" (double non-US exports), "non_us_exports '
+             '+C$300bn", "us_share 60%" (US share of exports down to 60%), '
+             '"exports_to[CHN,JPN] x1.5".'),
+    lever: str = typer.Option(
+        "trade_cost", "--lever", "-l",
+        help="What is moved: trade_cost (uniform cut in trade costs with the partners), "
+             "tariff_cut (the partners cut their tariffs on the country), fta (both sides' "
+             "tariffs go to zero; 100% = a full free-trade agreement)."),
+    partners: list[str] = typer.Option(
+        ["EU,GBR,JPN,KOR,IND,ASEAN"], "--partners", "-p",
+        help="Partners the lever applies to: ISO3 codes or groups EU, ASEAN, CPTPP, "
+             "INDO_PACIFIC (comma-separated)."),
+    sectors: list[str] = typer.Option(None, "--sectors", "-s",
+                                      help="Only these sectors (codes; default all tradable)."),
+    country: str = typer.Option("CAN", "--country", "-c", help="Whose exports (ISO3)."),
+    base: str = typer.Option(None, "--base", "-b",
+                             help="Scenario the lever is added to (e.g. status-quo-2026-03); "
+                                  "default: the 2024 baseline."),
+    scenario: list[str] = typer.Option(
+        None, "--scenario",
+        help="Forward question instead: how much of the target each of these scenarios "
+             "delivers (repeat the option)."),
+    one_way: bool = typer.Option(False, "--one-way",
+                                 help="trade_cost lever: cut only the costs of exporting."),
+    max_value: float = typer.Option(None, "--max",
+                                    help="Largest lever size searched (default 0.9 for trade "
+                                         "costs, 1 for tariffs)."),
+    world: str = typer.Option("default", "--world", "-w", help="World name."),
+    out: Path = typer.Option(None, "--out", "-o",
+                             help="Write the answer table (.csv/.parquet/.json/.xlsx)."),
+    report: Path = typer.Option(None, "--report", help="Write an HTML report here."),
+    backend: str = typer.Option("processes", "--backend", help=_BACKEND_HELP),
+) -> None:
+    """Find how big a policy lever must be to reach an export target, e.g. doubling Canada's non-US exports.
+
+    Each try is a full general-equilibrium solve; the answer is found by root-finding (a few
+    solves). If the lever cannot reach the target, the command says so and shows the best
+    attainable value.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from tradeshock.analysis.targets import parse_lever, solve_target, target_progress
+
+    con = Console()
+    if scenario:
+        df = target_progress(world, country.upper(), target, _split(scenario), backend=backend)
+        table = Table("scenario", "baseline", "goal", "achieved", "share of goal",
+                      title=f"{country.upper()}: {df['target'].iloc[0]} "
+                            f"({df.attrs.get('unit', '')})")
+        for r in df.itertuples():
+            table.add_row(r.scenario, f"{r.baseline:,.3f}" if r.baseline < 2 else f"{r.baseline:,.0f}",
+                          f"{r.goal:,.3f}" if r.goal < 2 else f"{r.goal:,.0f}",
+                          f"{r.achieved:,.3f}" if r.achieved < 2 else f"{r.achieved:,.0f}",
+                          f"{100 * r.share_of_goal:.1f}%")
+        con.print(table)
+        if out is not None:
+            _write(df, out)
+            con.print(f"wrote {out}")
+        return
+    lev = parse_lever(lever, _split(partners), _split(sectors) or None, one_way, max_value)
+    res = solve_target(world, country.upper(), target, lev, base=base)
+    con.print(res.summary())
+    side = res.side_effects()
+    wel = side["welfare"]
+    focus = [c for c in ("CAN", "USA", "CHN", "MEX", country.upper()) if c in wel.index]
+    t = Table("country", "real income %", "terms of trade %",
+              title=f"Welfare at the lever size ({res.n_solves} solves, {res.seconds:.1f} s)")
+    for c in dict.fromkeys(focus):
+        t.add_row(c, f"{wel.loc[c, 'real_income']:+.3f}", f"{wel.loc[c, 'terms_of_trade']:+.3f}")
+    con.print(t)
+    ex = side["exports"].set_index("partner")
+    if "USA" in ex.index:
+        con.print(f"Exports to the USA: {ex.loc['USA', 'change_pct']:+.2f}% "
+                  f"({ex.loc['USA', 'change']:+,.0f} US$ million)")
+    for note in res.notes:
+        con.print(f"note: {note}")
+    if out is not None:
+        _write(res.to_frame(), out)
+        con.print(f"wrote {out}")
+    if report is not None:
+        from tradeshock.report.html import write_report
+
+        write_report(res.result, report, target=res,
+                     title=f"Target: {res.target.describe()} ({country.upper()})")
+        con.print(f"wrote {report}")
+
+
+# --------------------------------------------------------------------------- attribute
+def attribute_cmd(
+    scenario: str = typer.Argument(..., help="Scenario file or name (e.g. canada-china-deal-2026)."),
+    focus: str = typer.Option("CAN", "--focus", "-f",
+                              help="Country whose exports, sectors (and provinces) are split."),
+    measures: list[str] = typer.Option(None, "--measures", "-m",
+                                       help="Only attribute these measure labels (others stay on)."),
+    pairs: int = typer.Option(32, "--pairs",
+                              help="Above 10 measures: pairs of random orders sampled."),
+    seed: int = typer.Option(0, "--seed", help="Random seed for sampled orders."),
+    world: str = typer.Option(None, "--world", "-w", help="World name (default: the scenario's)."),
+    out: Path = typer.Option(None, "--out", "-o",
+                             help="Write the full contributions table (.csv/.parquet/.json/.xlsx)."),
+    report: Path = typer.Option(None, "--report", help="Write an HTML report with waterfalls here."),
+    backend: str = typer.Option("processes", "--backend", help=_BACKEND_HELP),
+) -> None:
+    """Split a package of measures into each measure's contribution (what did each side give up?).
+
+    Uses Shapley values: each measure's effect averaged over every order in which the measures
+    could have been added, so the split does not depend on an arbitrary order and the parts
+    add up exactly to the total. Exact up to 10 measures (2^n solves, in parallel); sampled,
+    with standard errors, above.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from tradeshock.analysis.attribution import attribute
+
+    con = Console()
+    df = attribute(scenario, world, focus=focus.upper(), measures=_split(measures) or None,
+                   pairs=pairs, seed=seed, backend=backend)
+    a = df.attrs
+    wel = df[(df["variable"] == "real_income") & df["country"].isin(["CAN", "USA", "CHN", "MEX",
+                                                                     focus.upper()])]
+    wide = wel.pivot_table(index="measure", columns="country", values="contribution", sort=False)
+    cols = [c for c in dict.fromkeys(["CAN", "USA", "CHN", "MEX", focus.upper()]) if c in wide]
+    t = Table("measure", *cols,
+              title=f"Real income: contribution of each measure, percentage points "
+                    f"({a['method']}, {a['n_solves']} solves, {a['seconds']:.1f} s)")
+    for m, r in wide.iterrows():
+        t.add_row(str(m), *[f"{r[c]:+.4f}" for c in cols])
+    t.add_row("total", *[f"{wide[c].sum():+.4f}" for c in cols])
+    con.print(t)
+    prov = df[df["variable"].str.startswith("province_value_added_change:")]
+    if not prov.empty:
+        pw = prov.assign(province=prov["variable"].str.split(":").str[1]).pivot_table(
+            index="province", columns="measure", values="contribution", sort=False)
+        tp = Table("province", *[str(c) for c in pw.columns],
+                   title=f"{focus.upper()} value added by province: contributions "
+                         f"({prov['unit'].iloc[0]})")
+        for p, r in pw.iterrows():
+            tp.add_row(str(p), *[f"{v:+,.1f}" for v in r])
+        con.print(tp)
+    if out is not None:
+        _write(df, out)
+        con.print(f"wrote {out}")
+    if report is not None:
+        from tradeshock.analysis.attribution import load_scenario, scenario_world
+        from tradeshock.simulate import simulate
+
+        sc = load_scenario(scenario)
+        res = simulate(scenario_world(sc, world), sc)
+        from tradeshock.report.html import write_report
+
+        write_report(res, report, attribution=df, home=focus.upper())
+        con.print(f"wrote {report}")
+
+
+# -------------------------------------------------------------------------------- game
+def game_cmd(
+    game: str = typer.Argument("canada-between-giants",
+                               help="Game file or name in scenarios/games/."),
+    world: str = typer.Option(None, "--world", "-w", help="World name (default: the game's)."),
+    out: Path = typer.Option(None, "--out", "-o",
+                             help="Write the tidy payoff table (.csv/.parquet/.json/.xlsx)."),
+    report: Path = typer.Option(None, "--report",
+                                help="Write an HTML report (for the first equilibrium) here."),
+    backend: str = typer.Option("processes", "--backend", help=_BACKEND_HELP),
+) -> None:
+    """Play the strategic game among Canada, the US and China (or the players in GAME).
+
+    Every combination of moves is one general-equilibrium solve; each player's payoff is its
+    welfare change (or the outcome the game file names). Prints the payoff matrix, each
+    player's best responses, the pure-strategy Nash equilibria and dominated moves.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from tradeshock.analysis.game import play
+
+    con = Console()
+    g = play(game, world, backend=backend)
+    m = g.matrix()
+    eqs = {tuple(e[p] for p in g.players) for e in g.equilibria}
+    t = Table(*g.players, *[f"{p} payoff %" for p in g.players], "Nash",
+              title=f"{g.game.name}: payoffs ({g.n_solves} solves, {g.seconds:.1f} s)")
+    for _, r in m.iterrows():
+        prof = tuple(r[p] for p in g.players)
+        t.add_row(*prof, *[f"{r[f'payoff_{p}']:+.4f}" for p in g.players],
+                  "yes" if prof in eqs else "")
+    con.print(t)
+    tb = Table("player", "if the others play", "best response", title="Best responses")
+    for r in g.best_responses.itertuples():
+        tb.add_row(r.player, r.others, r.best)
+    con.print(tb)
+    con.print(g.summary())
+    if out is not None:
+        _write(g.payoffs, out)
+        con.print(f"wrote {out}")
+    if report is not None:
+        from tradeshock.report.html import write_report
+
+        prof = tuple(g.equilibria[0][p] for p in g.players) if g.equilibria else \
+            tuple(g.game.profiles[0])
+        write_report(g.results[prof], report, game=g,
+                     title=f"Game {g.game.name}: profile {' / '.join(prof)}")
+        con.print(f"wrote {report}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
+    """Add the ``target``, ``attribute`` and ``game`` commands to the main app."""
+    app.command("target")(target_cmd)
+    app.command("attribute")(attribute_cmd)
+    app.command("game")(game_cmd)
