@@ -1,0 +1,411 @@
+"""The main job: scenario files in, solved results, report, tables and ``run.json`` out.
+
+:func:`run` solves one scenario and returns its :class:`~tradeshock.result.Result`;
+:func:`run_many` solves several (each world loaded, and its baseline solved, once);
+:func:`write_outputs` writes a run folder: ``report.html`` (one self-contained file), the
+results tables in the requested formats, and ``run.json`` (scenario, world, settings, versions,
+date, data provenance) so any run can be reproduced.
+
+Scenario names
+--------------
+A scenario may be given as a path (``scenarios/us-universal-10.yaml``) or as the name of a
+shipped scenario (``us-universal-10``). Names are looked up, in order, in ``./scenarios/``, in
+the repository's ``scenarios/`` folder next to the package source (a clone installed with
+``pip install -e .``), and in ``tradeshock/scenarios/`` inside the package if present.
+
+Examples
+--------
+>>> import tradeshock as ts                                                 # doctest: +SKIP
+>>> res = ts.run("scenarios/canada-china-deal-2026.yaml")                   # doctest: +SKIP
+>>> res.report("out/report.html")                                           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tradeshock.errors import ScenarioError, TradeshockError, unknown
+
+#: Output formats ``write_outputs`` understands (html = the report).
+FORMATS: tuple[str, ...] = ("html", "csv", "parquet", "xlsx")
+
+#: Suffixes tried when a scenario is given by name.
+_SUFFIXES = (".yaml", ".yml", ".toml")
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+# ------------------------------------------------------------------ scenarios
+def scenario_dirs() -> list[Path]:
+    """Folders searched for scenario names: ./scenarios, the repo's scenarios/, the package's."""
+    dirs = [Path.cwd() / "scenarios", _PACKAGE.parents[1] / "scenarios", _PACKAGE / "scenarios"]
+    out: list[Path] = []
+    for d in dirs:
+        if d.is_dir() and d.resolve() not in [o.resolve() for o in out]:
+            out.append(d)
+    return out
+
+
+def list_scenarios() -> list[str]:
+    """Names of the shipped scenarios (files in :func:`scenario_dirs`)."""
+    names = {p.stem for d in scenario_dirs() for p in d.iterdir() if p.suffix in _SUFFIXES}
+    return sorted(names)
+
+
+def scenario_path(ref: str | os.PathLike[str]) -> Path:
+    """The file of a scenario given as a path or a shipped name.
+
+    Raises
+    ------
+    ScenarioError
+        Neither a file nor a known name; the message lists close names.
+    """
+    p = Path(ref)
+    if p.is_file():
+        return p
+    if p.is_dir():
+        raise ScenarioError(f"scenario {str(ref)!r} is a folder; give a scenario file (.yaml or .toml)")
+    if p.suffix in _SUFFIXES and (p.parent != Path(".") or p.is_absolute()):
+        raise ScenarioError(f"scenario file {str(ref)!r} not found")
+    stem = p.stem if p.suffix in _SUFFIXES else p.name
+    for d in scenario_dirs():
+        for suf in _SUFFIXES:
+            cand = d / f"{stem}{suf}"
+            if cand.is_file():
+                return cand
+    raise ScenarioError(unknown("scenario", str(ref), list_scenarios(),
+                                "scenario files or shipped names")
+                        + "; give a path to a .yaml/.toml file or a shipped name")
+
+
+def load_scenario(ref: Any) -> Any:
+    """A :class:`~tradeshock.scenario.Scenario` from a Scenario, a path or a shipped name."""
+    if isinstance(ref, (str, os.PathLike)):
+        path = scenario_path(ref)               # a clear error before anything is imported
+        from tradeshock.scenario import Scenario
+
+        return Scenario.load(path)
+    from tradeshock.scenario import Scenario
+
+    if isinstance(ref, dict):
+        return Scenario.from_dict(ref, source="<dict>")
+    return ref
+
+
+def _with_as_of(scenario: Any, as_of: Any) -> Any:
+    """A copy of ``scenario`` that takes the measures in force on ``as_of``."""
+    if as_of is None:
+        return scenario
+    try:
+        day = as_of if isinstance(as_of, _dt.date) else _dt.date.fromisoformat(str(as_of))
+    except ValueError:
+        raise ScenarioError(f"--as-of {as_of!r} is not a date; use YYYY-MM-DD, e.g. 2026-03-01") from None
+    return scenario.model_copy(update={"as_of": day})
+
+
+# ------------------------------------------------------------------ solving
+def _world_for(scenario: Any, world: Any, cache: dict[str, Any]) -> Any:
+    from tradeshock.world import World, load_world
+
+    if isinstance(world, World):
+        return world
+    name = world or getattr(scenario, "world", None) or "default"
+    if name not in cache:
+        cache[name] = load_world(name)
+    return cache[name]
+
+
+def run(scenario: Any, world: Any = None, as_of: Any = None, *, deficits: str | None = None,
+        tol: float = 1e-10, out: str | os.PathLike[str] | None = None,
+        formats: Iterable[str] = ("html", "csv")) -> Any:
+    """Solve one scenario and return its :class:`~tradeshock.result.Result`.
+
+    Parameters
+    ----------
+    scenario
+        A Scenario, a path to a scenario file, or a shipped scenario name.
+    world
+        World name or :class:`~tradeshock.world.World`; default: the scenario's ``world``.
+    as_of
+        Date (``"2026-03-01"``) whose measures in force the scenario takes, overriding its own.
+    deficits
+        ``"fixed"`` or ``"zero"``; default: the scenario's setting.
+    tol
+        Solver tolerance (relative residuals).
+    out, formats
+        When ``out`` is given, also write the run folder (see :func:`write_outputs`).
+    """
+    res = run_many([scenario], world=world, as_of=as_of, deficits=deficits, tol=tol)[0]
+    if out is not None:
+        write_outputs([res], out, formats)
+    return res
+
+
+def run_many(scenarios: Sequence[Any], world: Any = None, as_of: Any = None, *,
+             deficits: str | None = None, tol: float = 1e-10,
+             progress: Callable[[int, int, str], None] | None = None) -> list[Any]:
+    """Solve several scenarios; worlds are loaded once and each baseline is solved once.
+
+    ``progress(done, total, name)`` is called before each solve (and once at the end with
+    ``done == total``) so a caller can show progress.
+    """
+    from tradeshock.simulate import simulate
+
+    loaded = [_with_as_of(load_scenario(s), as_of) for s in scenarios]
+    worlds: dict[str, Any] = {}
+    results = []
+    for k, sc in enumerate(loaded):
+        if progress:
+            progress(k, len(loaded), str(getattr(sc, "name", f"scenario {k + 1}")))
+        w = _world_for(sc, world, worlds)
+        res = simulate(w, sc, deficits=deficits, tol=tol)
+        res.meta["scenario_source"] = str(getattr(sc, "source", "") or "")
+        results.append(res)
+    if progress:
+        progress(len(loaded), len(loaded), "")
+    return results
+
+
+# ------------------------------------------------------------------ tables
+def result_tables(result: Any) -> dict[str, pd.DataFrame]:
+    """The full results of one run as tidy tables keyed by name.
+
+    ``welfare`` (percent), ``trade`` (by exporter, importer, sector), ``exports``, ``imports``
+    (by partner), ``output`` (by country and sector), ``revenue``, ``measures`` (the applied
+    measures) and ``provinces`` when the province analysis is available for the world.
+    """
+    from tradeshock.report.tables import measures_table
+
+    t = {"welfare": result.to_frame(), "trade": result.trade(), "exports": result.exports(),
+         "imports": result.imports(), "output": result.output(), "revenue": result.revenue()}
+    m = measures_table(result)
+    if m is not None:
+        t["measures"] = m
+    if "CAN" in result.world.countries:
+        try:
+            prov = result.provinces()
+        except (ImportError, TradeshockError):
+            prov = None
+        if isinstance(prov, pd.DataFrame) and len(prov):
+            t["provinces"] = prov
+    return t
+
+
+def stacked_tables(results: Sequence[Any]) -> dict[str, pd.DataFrame]:
+    """:func:`result_tables` of several results, stacked with a leading ``scenario`` column."""
+    from tradeshock.report.tables import scenario_labels
+
+    parts: dict[str, list[pd.DataFrame]] = {}
+    units: dict[str, str] = {}
+    for res, label in zip(results, scenario_labels(results), strict=True):
+        for name, df in result_tables(res).items():
+            d = df.copy()
+            d.insert(0, "scenario", label)
+            parts.setdefault(name, []).append(d)
+            units.setdefault(name, str(df.attrs.get("unit", "")))
+    out = {}
+    for name, frames in parts.items():
+        df = pd.concat(frames, ignore_index=True)
+        df = df.map(_cell) if df.dtypes.eq(object).any() else df
+        df.attrs["unit"] = units[name]
+        out[name] = df
+    return out
+
+
+def _cell(v: Any) -> Any:
+    """Flatten list/dict cells so every format can store them."""
+    if isinstance(v, (list, tuple, set)):
+        return ", ".join(map(str, v))
+    if isinstance(v, dict):
+        return json.dumps(v, default=str, ensure_ascii=False)
+    if isinstance(v, (_dt.date, _dt.datetime)):
+        return v.isoformat()
+    return v
+
+
+def write_tables(tables: dict[str, pd.DataFrame], folder: Path, formats: Iterable[str]) -> list[str]:
+    """Write tables as ``<name>.csv`` / ``<name>.parquet`` files and one ``results.xlsx``."""
+    files = []
+    formats = set(formats)
+    for name, df in tables.items():
+        if "csv" in formats:
+            df.to_csv(folder / f"{name}.csv", index=False)
+            files.append(f"{name}.csv")
+        if "parquet" in formats:
+            df.to_parquet(folder / f"{name}.parquet", index=False)
+            files.append(f"{name}.parquet")
+    if "xlsx" in formats:
+        with pd.ExcelWriter(folder / "results.xlsx", engine="openpyxl") as xl:
+            units = pd.DataFrame([(n, str(df.attrs.get("unit", ""))) for n, df in tables.items()],
+                                 columns=["sheet", "unit"])
+            units.to_excel(xl, sheet_name="units", index=False)
+            for name, df in tables.items():
+                df.to_excel(xl, sheet_name=name[:31], index=False)
+        files.append("results.xlsx")
+    return files
+
+
+# ------------------------------------------------------------------ run.json
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    if isinstance(obj, (_dt.date, _dt.datetime)):
+        return obj.isoformat()
+    if isinstance(obj, Path):
+        return str(obj)
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    if hasattr(obj, "model_dump"):
+        return _jsonable(obj.model_dump(mode="json"))
+    return str(obj)
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python, tradeshock and the numerical/report packages it used."""
+    import importlib.metadata as md
+
+    import tradeshock
+
+    out = {"python": platform.python_version(), "tradeshock": tradeshock.__version__}
+    for pkg in ("numpy", "scipy", "pandas", "pyarrow", "pydantic", "plotly", "openpyxl"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            pass
+    return out
+
+
+def _scenario_record(result: Any) -> dict[str, Any]:
+    sc = result.scenario
+    if sc is None:
+        return {"name": None, "shock_log": result.shock.log}
+    src = str(getattr(sc, "source", "") or result.meta.get("scenario_source", ""))
+    rec: dict[str, Any] = {"name": getattr(sc, "name", None), "source": src}
+    if src and Path(src).is_file():
+        data = Path(src).read_bytes()
+        rec["sha256"] = hashlib.sha256(data).hexdigest()
+    rec["spec"] = sc.model_dump(mode="json") if hasattr(sc, "model_dump") else str(sc)
+    return rec
+
+
+def run_record(results: Sequence[Any], files: Sequence[str] = (), argv: Sequence[str] | None = None
+               ) -> dict[str, Any]:
+    """The ``run.json`` record: what was run, on what data, with which settings and software."""
+    worlds = {r.world.name: r.world for r in results}
+    return _jsonable({
+        "tradeshock_run": 1,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "command": list(argv) if argv is not None else None,
+        "versions": versions(),
+        "platform": platform.platform(),
+        "files": list(files),
+        "runs": [{
+            "scenario": _scenario_record(r),
+            "world": {"name": r.world.name, "year": r.world.year,
+                      "countries": r.world.n_countries, "sectors": r.world.n_sectors},
+            "settings": {"deficits": r.deficits, "tol": r.meta.get("tol"),
+                         "as_of": getattr(r.scenario, "as_of", None),
+                         "elasticity_set": r.meta.get("elasticity_set"),
+                         "numeraire": r.meta.get("numeraire")},
+            "diagnostics": r.diagnostics,
+            "meta": {k: v for k, v in r.meta.items() if k != "versions"},
+        } for r in results],
+        "provenance": {name: dict(w.provenance) for name, w in worlds.items()},
+    })
+
+
+# ------------------------------------------------------------------ run folder
+def check_formats(formats: Iterable[str] | str) -> list[str]:
+    """Normalise ``"html,csv"`` or a list into known format names; raise on unknown ones."""
+    if isinstance(formats, str):
+        formats = formats.split(",")
+    out = []
+    for f in formats:
+        f = f.strip().lower().lstrip(".")
+        if not f:
+            continue
+        if f not in FORMATS:
+            raise TradeshockError(unknown("output format", f, FORMATS, "--format"))
+        if f not in out:
+            out.append(f)
+    if not out:
+        raise TradeshockError(f"no output format given; choose from {', '.join(FORMATS)}")
+    return out
+
+
+def prepare_out(out: str | os.PathLike[str]) -> Path:
+    """Make sure ``out`` is (or can be) a writable folder, before any solving starts."""
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise TradeshockError(f"--out {folder}: exists and is not a folder; choose a folder path")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".tradeshock-probe-", delete=True)
+        probe.close()
+    except OSError as exc:
+        raise TradeshockError(f"--out {folder}: cannot write there ({exc.strerror or exc}); "
+                              "choose a writable folder") from None
+    return folder
+
+
+def write_outputs(results: Sequence[Any], out: str | os.PathLike[str],
+                  formats: Iterable[str] | str = ("html", "csv"), *,
+                  argv: Sequence[str] | None = None, **report_kw: Any) -> Path:
+    """Write ``report.html``, the tables and ``run.json`` for ``results`` into folder ``out``.
+
+    Everything is first written to a temporary folder inside ``out`` and only moved into place
+    (file by file, each move atomic) once all files exist, so an error leaves the previous
+    outputs intact. Several results go into one report (compared side by side) and into
+    stacked tables with a ``scenario`` column.
+    """
+    from tradeshock.report.html import write_report
+
+    fmts = check_formats(formats)
+    folder = prepare_out(out)
+    tmp = Path(tempfile.mkdtemp(prefix=".tradeshock-", dir=folder))
+    try:
+        files: list[str] = []
+        if "html" in fmts:
+            write_report(list(results) if len(results) > 1 else results[0], tmp / "report.html",
+                         **report_kw)
+            files.append("report.html")
+        table_fmts = [f for f in fmts if f != "html"]
+        if table_fmts:
+            files += write_tables(stacked_tables(results), tmp, table_fmts)
+        record = run_record(results, files, argv if argv is not None else sys.argv)
+        (tmp / "run.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
+                                      encoding="utf-8")
+        files.append("run.json")
+        for name in files:
+            os.replace(tmp / name, folder / name)
+    except OSError as exc:
+        raise TradeshockError(f"--out {folder}: writing failed ({exc.strerror or exc}); previous "
+                              "outputs were left as they were") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+__all__ = ["run", "run_many", "write_outputs", "result_tables", "stacked_tables", "run_record",
+           "scenario_path", "list_scenarios", "load_scenario", "check_formats", "FORMATS"]
