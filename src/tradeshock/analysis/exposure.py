@@ -34,8 +34,9 @@ import pandas as pd
 from tradeshock.errors import DataError, ShockError, unknown
 
 #: Default threshold: solve a cut-off only if the flow is at least this share of the country's
-#: total exports (or imports, for supplier cut-offs). 0.1% of Canada's exports is about US$0.5bn.
-MIN_SHARE = 0.001
+#: total exports (or imports, for supplier cut-offs). For Canada 0.5% is about US$2.6bn and the
+#: pairs above it carry about 70% of its exports (about 100 solves in all).
+MIN_SHARE = 0.005
 
 #: Concentration thresholds quoted in the docs (HHI on the 0–1 scale).
 EC_HHI = 0.4            # EC (2021) / CEPII GeoDep: concentrated imports or world exports
@@ -200,11 +201,14 @@ def _cutoff_shocks(world: Any, country: str, pairs: list[tuple[str, str]], direc
 def _solve(world: Any, shocks: list, backend: str, workers: int | None) -> list:
     if not shocks:
         return []
+    try:
+        from tradeshock.parallel import solve_many
+    except ModuleNotFoundError:  # parallel runner not installed: solve one by one
+        backend = "serial"
     if backend == "serial":
         from tradeshock.simulate import simulate
 
         return [simulate(world, s) for s in shocks]
-    from tradeshock.parallel import solve_many
 
     return list(solve_many(world, shocks, backend=backend, workers=workers))
 
@@ -265,7 +269,7 @@ def cutoff_costs(world: Any, country: str, pairs: Sequence[tuple[str, str]],
 
 def exposure(country: str, partner: str | Sequence[str] | None = None, world: Any = "default",
              sector: str | Sequence[str] | None = None, cutoffs: bool = True,
-             min_share: float = MIN_SHARE, backend: str = "processes",
+             min_share: float | None = None, backend: str = "processes",
              workers: int | None = None) -> pd.DataFrame:
     """Dependence and coercion exposure of ``country``: a ranked tidy table.
 
@@ -285,7 +289,8 @@ def exposure(country: str, partner: str | Sequence[str] | None = None, world: An
     min_share
         Solve a cut-off only where the flow is at least this share of the country's total
         exports (imports for supplier cut-offs); other rows get NaN and
-        ``cutoff_computed=False``. A zero flow has a cut-off cost of exactly zero.
+        ``cutoff_computed=False``. A zero flow has a cut-off cost of exactly zero. Default:
+        :data:`MIN_SHARE` over all partners, every non-zero flow when ``partner`` is given.
     backend, workers
         Parallel backend of :func:`tradeshock.parallel.solve_many`.
 
@@ -307,6 +312,8 @@ def exposure(country: str, partner: str | Sequence[str] | None = None, world: An
     """
     t0 = time.perf_counter()
     w = _resolve_world(world)
+    if min_share is None:
+        min_share = MIN_SHARE if partner is None or partner == "all" else 0.0
     df = exposure_metrics(w, country, partner, sector)
     for col in ("cutoff_real_income_pct", "cutoff_partner_real_income_pct", "cutoff_output_pct",
                 "supplier_cutoff_real_income_pct", "supplier_cutoff_output_pct"):
@@ -342,8 +349,9 @@ def exposure(country: str, partner: str | Sequence[str] | None = None, world: An
             df.loc[want_m, "supplier_cutoff_real_income_pct"] = rm["real_income"].to_numpy()
             df.loc[want_m, "supplier_cutoff_output_pct"] = rm["output"].to_numpy()
         df["cutoff_computed"] = want_x | zero_x
-    df = df.sort_values(["cutoff_real_income_pct", "exports"], ascending=[True, False],
-                        na_position="last", kind="mergesort").reset_index(drop=True)
+    # rank: most costly cut-off first; flows below the threshold (NaN) rank as costless
+    order = np.lexsort((-df["exports"].to_numpy(), df["cutoff_real_income_pct"].fillna(0.0).to_numpy()))
+    df = df.iloc[order].reset_index(drop=True)
     df.attrs.update({
         "unit": f"US$ million, {w.year}, producer prices; shares/HHI as fractions; *_pct in percent",
         "world": w.name, "country": country, "min_share": min_share, "solves": n_solves,

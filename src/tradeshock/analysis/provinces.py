@@ -274,6 +274,9 @@ def province_exports(result: Any, country: str = "CAN") -> pd.DataFrame:
             "baseline": (d["baseline"].to_numpy()[:, None] * s).ravel(),
             "counterfactual": (d["counterfactual"].to_numpy()[:, None] * s).ravel(),
         }))
+    if not frames:
+        return pd.DataFrame(columns=["province", "destination", "sector", "baseline",
+                                     "counterfactual", "change", "change_pct"])
     df = pd.concat(frames, ignore_index=True)
     df["change"] = df["counterfactual"] - df["baseline"]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -310,7 +313,7 @@ def province_summary(result: Any, top: int = 3, country: str = "CAN") -> pd.Data
         exs = ex.groupby(["province", "destination"])["change"].sum().unstack()
         for d in DESTINATIONS:
             out[f"exports_{d.lower()}_change"] = exs[d] if d in exs else 0.0
-    except (AttributeError, KeyError, NotImplementedError):  # a result without trade()
+    except AttributeError:  # a result without a trade() view
         pass
     data = load_province_data()
     out.insert(0, "name", data.provinces["name"].reindex(out.index))

@@ -32,9 +32,10 @@ def exposure_cmd(
                                  help="Solve the GE cut-off counterfactuals (slower)"),
     out: Path = typer.Option(None, "--out", "-o", help="Write the full table (.csv/.parquet/.json/.xlsx)"),
     world: str = typer.Option("default", "--world", "-w", help="World name"),
-    min_share: float = typer.Option(0.001, "--min-share",
+    min_share: float = typer.Option(None, "--min-share",
                                     help="Solve cut-offs only for flows >= this share of total "
-                                         "exports (imports)"),
+                                         "exports (imports); default 0.005, or every non-zero "
+                                         "flow with --partner"),
     backend: str = typer.Option("processes", "--backend", help="processes | dask | serial"),
     workers: int = typer.Option(None, "--workers", help="Parallel workers (default: all cores)"),
     top: int = typer.Option(20, "--top", help="Rows shown in the terminal"),
@@ -50,20 +51,23 @@ def exposure_cmd(
                   workers=workers)
     con = Console()
     cols = ["partner", "sector", "exports", "export_share", "partner_import_share", "hhi_partners",
-            "import_share", "cutoff_real_income_pct", "cutoff_output_pct",
-            "supplier_cutoff_real_income_pct"]
-    heads = ["partner", "sector", "exports US$m", "export sh.", "partner imp. sh.", "HHI buyers",
-             "import sh.", "cut-off real inc. %", "cut-off output %", "supplier cut-off %"]
+            "cutoff_real_income_pct", "cutoff_output_pct", "supplier_cutoff_real_income_pct"]
+    heads = ["partner", "sector", "exp. US$m", "exp sh", "p.imp sh", "HHI", "cut inc%", "cut out%",
+             "sup inc%"]
     table = Table(*heads, title=f"Exposure of {country.upper()} ({df.attrs.get('world')}; "
                                 f"{df.attrs.get('solves', 0)} GE solves in {df.attrs.get('seconds')} s)")
     for rec in df.head(top)[cols].itertuples(index=False):
         cells = [rec[0], rec[1], f"{rec[2]:,.0f}"]
-        cells += ["" if v != v else f"{v:.3f}" for v in rec[3:7]]
-        cells += ["" if v != v else f"{v:+.3f}" for v in rec[7:]]
+        cells += ["" if v != v else f"{v:.2f}" for v in rec[3:6]]
+        cells += ["" if v != v else f"{v:+.2f}" for v in rec[6:]]
         table.add_row(*cells)
     con.print(table)
+    con.print("exp sh = partner's share of the sector's exports; p.imp sh = country's share of the "
+              "partner's imports; HHI = buyers' concentration; cut inc%/cut out% = real income / "
+              "sector output change if the partner embargoes these exports; sup inc% = real income "
+              "change if the partner stops supplying the sector.")
     con.print(f"Shares and HHI are fractions (HHI > 0.4: concentrated, EC/CEPII; > 0.18: highly "
-              f"concentrated, US DOJ/FTC 2023). Cut-offs solved for flows >= {min_share:.2%} of "
+              f"concentrated, US DOJ/FTC 2023). Cut-offs solved for flows >= {df.attrs['min_share']:.2%} of "
               "total exports/imports; blank = below threshold. Money: "
               f"{df.attrs.get('unit', '').split(';')[0]}.")
     if out is not None:

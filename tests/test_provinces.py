@@ -1,0 +1,176 @@
+"""Provincial split: data checks against StatCan published shares, adding-up, concentration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tradeshock.analysis.provinces import (PROVINCES, load_province_data, province_exports,
+                                           province_results, province_shares, province_summary)
+from tradeshock.errors import DataError
+from tradeshock.synthetic import random_world
+
+WIOD = ("agriculture mining food textiles leather wood paper petroleum chemicals rubber_plastics "
+        "minerals metals machinery electrical transport_equipment manufacturing_nec utilities "
+        "construction motor_trade wholesale retail hotels inland_transport water_transport "
+        "air_transport transport_services telecom finance real_estate business_services "
+        "public_admin education health other_services households").split()
+RAW_PROV = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "provinces"
+
+
+def _world(countries=("CAN", "USA", "CHN")):
+    w = random_world(len(countries), 35, seed=3, n_nontradable=19)
+    return w.replace(countries=tuple(countries), sectors=tuple(WIOD), name="test-wiod", year=2024)
+
+
+def _result(world, va_base, va_cf, emp_pct=None, trade=None):
+    """A stand-in Result with the contract's output()/trade() views and a known national answer."""
+    rows = []
+    for c in world.countries:
+        for j, s in enumerate(world.sectors):
+            b, f = (va_base[j], va_cf[j]) if c == "CAN" else (1.0, 1.0)
+            rows.append({"country": c, "sector": s, "value_added_base": b, "value_added_cf": f,
+                         "value_added_change_pct": 100 * (f / b - 1),
+                         "employment_change_pct": 0.0 if emp_pct is None or c != "CAN" else emp_pct[j]})
+    out = pd.DataFrame(rows)
+    if trade is None:
+        trade = pd.DataFrame({"exporter": "CAN", "importer": "USA", "sector": list(world.sectors),
+                              "baseline": 1.0, "counterfactual": 1.0})
+    return SimpleNamespace(world=world, output=lambda: out, trade=lambda: trade, meta={})
+
+
+# ------------------------------------------------------------------ data layer
+def test_shares_cover_wiod_and_sum_to_one():
+    d = load_province_data()
+    assert set(d.shares.index) == set(WIOD)
+    assert list(d.shares.columns) == list(PROVINCES)
+    np.testing.assert_allclose(d.shares.sum(axis=1), 1.0, atol=1e-12)
+    assert (d.shares.to_numpy() >= 0).all()
+
+
+@pytest.mark.parametrize("sector,province,published", [
+    # SOURCES.md headline shares of StatCan 36-10-0402 (2021), independent of our code
+    ("petroleum", "AB", 0.371), ("chemicals", "ON", 0.446), ("metals", "ON", 0.432),
+    ("metals", "QC", 0.361), ("food", "ON", 0.384), ("wood", "QC", 0.291), ("paper", "BC", 0.249),
+])
+def test_shares_match_published_statcan_headlines(sector, province, published):
+    assert load_province_data().shares.loc[sector, province] == pytest.approx(published, abs=0.001)
+
+
+def test_transport_equipment_is_autos_plus_aerospace_rail_ships():
+    # levels from 36-10-0402 (2021, C$ million): 336Y ON 10,250 of 12,400; 3364 ON 1,579 of 7,532;
+    # 3365 ON 335 of 465; 3366 ON 113 of 1,298 (the 13-jurisdiction sums in the source)
+    on = (10250.2 + 1579.1 + 335.2 + 113.0) / (12400.3 + 7532.1 + 465.4 + 1298.0)
+    assert load_province_data().shares.loc["transport_equipment", "ON"] == pytest.approx(on, abs=2e-3)
+
+
+def test_canola_shares_are_prairie():
+    c = load_province_data().canola
+    assert c.sum() == pytest.approx(1.0)
+    # StatCan 32-10-0359: SK 49-56% of production by year, AB 27-31%, MB 15-20% (SOURCES.md)
+    assert 0.49 <= c["SK"] <= 0.56 and 0.27 <= c["AB"] <= 0.31 and 0.15 <= c["MB"] <= 0.20
+    assert c[["SK", "AB", "MB"]].sum() > 0.98
+
+
+def test_exchange_rate_is_2024_cad_per_usd():
+    d = load_province_data()
+    assert d.cad_per_usd == pytest.approx(1.369)
+    assert d.provenance["exchange_rate"]["year"] == 2024
+
+
+# ------------------------------------------------------------------ the split
+def test_provinces_add_up_to_canada():
+    w = _world()
+    rng = np.random.default_rng(0)
+    base = rng.uniform(100, 5000, 35)
+    cf = base * rng.uniform(0.9, 1.05, 35)
+    res = _result(w, base, cf, emp_pct=rng.normal(0, 1, 35))
+    df = province_results(res)
+    assert set(df["province"]) == set(PROVINCES) and len(df) == 13 * 35
+    fx = 1.369
+    by_sector = df.groupby("sector", sort=False)[["value_added_base", "value_added_change"]].sum()
+    np.testing.assert_allclose(by_sector.loc[WIOD, "value_added_base"], base * fx, rtol=1e-12)
+    np.testing.assert_allclose(by_sector.loc[WIOD, "value_added_change"], (cf - base) * fx,
+                               rtol=1e-10, atol=1e-9)
+    assert df["value_added_change"].sum() == pytest.approx(((cf - base) * fx).sum(), rel=1e-12)
+    assert df.attrs["cad_per_usd"] == pytest.approx(1.369)
+    assert "C$" in df.attrs["unit"]
+    s = province_summary(res)
+    assert s["value_added_change"].sum() == pytest.approx(((cf - base) * fx).sum(), rel=1e-12)
+    assert list(s["province"]) == list(PROVINCES)
+
+
+def test_sector_concentrated_in_one_province_moves_only_that_province():
+    w = _world()
+    shares = load_province_data().shares.copy()
+    shares.loc["mining"] = 0.0
+    shares.loc["mining", "SK"] = 1.0
+    base = np.full(35, 1000.0)
+    cf = base.copy()
+    cf[WIOD.index("mining")] = 800.0         # only mining moves nationally
+    s = province_results(_result(w, base, cf), shares=shares)
+    moved = s.groupby("province")["value_added_change"].sum()
+    assert moved["SK"] == pytest.approx(-200 * 1.369)
+    assert (moved.drop("SK") == 0).all()
+
+
+def test_bad_share_table_and_no_canada_are_clear_errors():
+    w = _world()
+    res = _result(w, np.ones(35), np.ones(35))
+    bad = load_province_data().shares.copy()
+    bad.loc["food", "ON"] += 0.1
+    with pytest.raises(DataError, match="sum to 1.*food"):
+        province_results(res, shares=bad)
+    w2 = _world(("USA", "CHN", "MEX"))
+    with pytest.raises(DataError, match="Canada"):
+        province_results(_result(w2, np.ones(35), np.ones(35)))
+    small = random_world(3, 4, seed=1).replace(countries=("CAN", "USA", "CHN"))
+    with pytest.raises(DataError, match="WIOD"):
+        province_shares(small)
+
+
+def test_canola_weight_sends_china_agriculture_exports_to_the_prairies():
+    w = _world()
+    d = load_province_data()
+    c, k, a = 0, 2, WIOD.index("agriculture")
+    flows = np.array(w.flows, copy=True)
+    flows[k, c, a] = 3990.0 / 1.369           # exactly the 2024 canola-seed exports to China
+    w = w.replace(flows=flows)
+    sh = province_shares(w, destination="CHN")
+    np.testing.assert_allclose(sh.loc["agriculture"], d.canola, atol=1e-12)
+    # other sectors are unaffected by the destination
+    pd.testing.assert_series_equal(sh.loc["metals"], d.shares.loc["metals"], check_names=False)
+
+
+def test_province_exports_split_national_exports_by_destination():
+    w = _world()
+    rows = []
+    for imp in ("USA", "CHN"):
+        for s in WIOD[:16]:
+            rows.append({"exporter": "CAN", "importer": imp, "sector": s, "baseline": 100.0,
+                         "counterfactual": 90.0 if imp == "CHN" else 100.0})
+    tr = pd.DataFrame(rows)
+    res = _result(w, np.ones(35), np.ones(35), trade=tr)
+    ex = province_exports(res)
+    tot = ex.groupby("destination")[["baseline", "change"]].sum()
+    assert tot.loc["USA", "baseline"] == pytest.approx(1600 * 1.369)
+    assert tot.loc["CHN", "change"] == pytest.approx(-160 * 1.369)
+    assert tot.loc["USA", "change"] == pytest.approx(0.0)
+
+
+@pytest.mark.raw
+def test_build_is_deterministic_and_matches_packaged(tmp_path):
+    if not RAW_PROV.is_dir():
+        pytest.skip("../shared/data/provinces not present")
+    from tradeshock.build.provinces import build_provinces
+
+    a = build_provinces(RAW_PROV, tmp_path / "a")
+    b = build_provinces(RAW_PROV, tmp_path / "b")
+    pkg = Path(load_province_data.__module__ and __import__("tradeshock").__file__).parent / "data" / "provinces"
+    for pa_, pb_ in zip(a, b, strict=True):
+        assert pa_.read_bytes() == pb_.read_bytes()
+        assert pa_.read_bytes() == (pkg / pa_.name).read_bytes()
