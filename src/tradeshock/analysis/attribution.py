@@ -47,15 +47,15 @@ SCENARIO_DIRS = ("scenarios", "scenarios/games")
 
 # ----------------------------------------------------------------------------- helpers
 def load_scenario(spec: Any) -> Any:
-    """A :class:`~tradeshock.scenario.Scenario` from an object, a path or a name.
+    """A :class:`~tradeshock.scenario.Scenario` from an object, a mapping, a path or a name.
 
     Names are looked up as ``scenarios/<name>.yaml`` (or ``.yml``/``.toml``) under the
     working directory when no such file exists as given.
     """
+    if hasattr(spec, "to_shock") and hasattr(spec, "measure_labels"):
+        return spec  # a Scenario, or any object with the same two methods
     from tradeshock.scenario import Scenario
 
-    if isinstance(spec, Scenario):
-        return spec
     if isinstance(spec, Mapping):
         return Scenario.from_dict(dict(spec), source="<dict>")
     path = Path(str(spec))

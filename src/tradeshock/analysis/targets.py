@@ -550,14 +550,17 @@ def solve_target(world: World | str, country: str, target: str | Mapping[str, An
     goal = target.goal(baseline)
     scale = 1.0 if target.is_share else max(abs(goal - baseline), 1e-9 * max(abs(goal), 1.0))
     ok = (lambda m: abs(m - goal) <= tol * scale)
-    up = goal >= m0  # direction the metric must move
-
-    if ok(m0) or (m0 >= goal if up else m0 <= goal):
+    if ok(m0):
         value, reached = 0.0, True
     else:
         hi = lever.upper
         m_hi = evaluate(hi)
-        if (m_hi < goal if up else m_hi > goal) and not ok(m_hi):
+        direction = np.sign(m_hi - m0)  # which way the lever moves the metric
+        if direction * (goal - m0) < 0:
+            value, reached = 0.0, True  # already past the goal with no lever
+            notes.append("the target is already met without the lever (the lever moves the "
+                         "metric further past the goal)")
+        elif direction == 0 or (direction * (goal - m_hi) > 0 and not ok(m_hi)):
             value, reached = hi, False
         else:
             # Search in transformed coordinates where the map is close to linear: exports
