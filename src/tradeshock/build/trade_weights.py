@@ -66,6 +66,10 @@ LISTS: dict[str, tuple[str, str]] = {
                                  "Canada's 25% counter-tariffs on US goods, list of 4 March 2025 (C$30B)"),
     "ca-countermeasures-steel": ("canada-steel-list.csv",
                                  "Canada's 25% counter-tariffs on US steel, aluminum and other goods (13 March 2025)"),
+    "cn-countermeasures-us-farm-10": ("china-10-percent-030425.csv",
+                                      "China's 10% retaliation on US farm goods (March 2025)"),
+    "cn-countermeasures-us-farm-15": ("china-15-percent-030425.csv",
+                                      "China's 15% retaliation on US farm goods (March 2025)"),
     "ca-countermeasures-list2": ("canada-125b-list.csv",
                                  "Canada's proposed second tranche of counter-tariffs (C$125B, never implemented)"),
 }
@@ -109,7 +113,7 @@ METHOD = [
     "lists: HTS codes (4, 6, 8 or 10 digits, dots stripped; 7- and 9-digit codes are left-padded with "
     "a zero) mapped to HS6. share = 2024 US imports (8 partners) in listed lines / imports in the HS6; 1 "
     "when the list names a heading of 6 digits or fewer; lines with no 2024 imports count as share 1/n "
-    "of the HS8/HS10 lines seen. Canada's counter-tariff lists are Canadian tariff items: only their "
+    "of the HS8/HS10 lines seen. Canada's and China's counter-tariff lists are national tariff items: only their "
     "HS6 part is used (share 1), which overstates coverage where Canada listed part of an HS6.",
 ]
 
@@ -271,8 +275,8 @@ def build_trade_weights(raw: Path, out: Path) -> Path:
     lists_meta = {}
     for name, (fname, desc) in LISTS.items():
         codes = _list_codes(raw_file(raw, "us_tariffs_twt", "tariff-lists", fname))
-        if name.startswith("ca-"):
-            # Canadian tariff items: only their first 6 digits are harmonized with the US HTS
+        if name.startswith(("ca-", "cn-")):
+            # Canadian / Chinese tariff items: only their first 6 digits are harmonized with the US HTS
             codes = sorted({c[:6] for c in codes})
         table = build_list(codes, hs10)
         path = out / "lists" / f"{name}.csv"

@@ -1,0 +1,294 @@
+"""Load and validate the measures library (YAML, one file per measure family).
+
+Every problem becomes a :class:`~tradeshock.errors.ScenarioError` naming the file, the line
+where possible, the record id, the field and the value, with a suggestion. The same helpers
+validate ad-hoc measures inside scenario files, so ``tradeshock validate`` and the library share
+one path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+from pydantic import ValidationError
+
+from tradeshock.errors import ScenarioError, unknown
+from tradeshock.measures.schema import GROUPS, SECTORS, Measure
+
+#: Folder of the YAML records.
+MEASURES_DIR = Path(__file__).parent
+#: Packaged derived data (product lists, country codes) built by build/trade_weights.py.
+WEIGHTS_DIR = MEASURES_DIR.parent / "data" / "trade_weights"
+LISTS_DIR = WEIGHTS_DIR / "lists"
+
+
+# ------------------------------------------------------------------ YAML with line numbers
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that records each mapping's 1-based line under the key ``__line__``."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: Path | str) -> Any:
+    """Parse a YAML file keeping line numbers; syntax errors become ScenarioError with the line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read file ({exc.strerror}); check the path") from None
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(f"{where}: YAML syntax error: {problem}; check indentation, colons and "
+                            "quotes around that line") from None
+
+
+def strip_lines(obj: Any) -> Any:
+    """Remove the ``__line__`` keys added by :func:`read_yaml` (recursively)."""
+    if isinstance(obj, dict):
+        return {k: strip_lines(v) for k, v in obj.items() if k != "__line__"}
+    if isinstance(obj, list):
+        return [strip_lines(v) for v in obj]
+    return obj
+
+
+def line_of(obj: Any) -> int | None:
+    """The line recorded for a mapping by :func:`read_yaml` (None if unknown)."""
+    return obj.get("__line__") if isinstance(obj, dict) else None
+
+
+def _place(file: str | Path | None, line: int | None) -> str:
+    if file is None:
+        return "<data>"
+    return f"{file}:{line}" if line else str(file)
+
+
+# ------------------------------------------------------------------ reference sets
+@lru_cache(maxsize=1)
+def known_countries() -> tuple[str, ...]:
+    """ISO3 codes accepted in measures (Census ISO3 list + ROW + country groups)."""
+    path = WEIGHTS_DIR / "countries.csv"
+    codes = set(pd.read_csv(path, dtype=str, keep_default_na=False)["iso3"]) if path.exists() else set()
+    codes |= {"ROW", "USA"} | set(GROUPS) | {c for g in GROUPS.values() for c in g}
+    return tuple(sorted(codes))
+
+
+@lru_cache(maxsize=1)
+def known_lists() -> tuple[str, ...]:
+    """Names of the packaged HTS product lists."""
+    return tuple(sorted(p.stem for p in LISTS_DIR.glob("*.csv")))
+
+
+@lru_cache(maxsize=64)
+def product_list(name: str) -> pd.DataFrame:
+    """A packaged HTS list as ``hs6, share`` (share of the HS6's 2024 US imports covered)."""
+    path = LISTS_DIR / f"{name}.csv"
+    if not path.exists():
+        raise ScenarioError(unknown("product list", name, known_lists()))
+    return pd.read_csv(path, dtype={"hs6": str})
+
+
+# ------------------------------------------------------------------ validation
+def _pydantic_message(exc: ValidationError, data: Mapping[str, Any]) -> tuple[str, str]:
+    err = exc.errors()[0]
+    loc = ".".join(str(x) for x in err.get("loc", ()) if x != "__root__")
+    msg = err.get("msg", "invalid").removeprefix("Value error, ")
+    value = err.get("input")
+    if err.get("type") == "missing":
+        msg = "is required"
+    elif err.get("type") == "extra_forbidden":
+        return loc, f"unknown field {loc!r}; check the spelling (see docs/measures.md for the fields)"
+    shown = "" if isinstance(value, dict) or value is None else f" (value {value!r})"
+    return loc, f"{msg}{shown}"
+
+
+def _check_countries(m: Measure, where: str) -> None:
+    known = known_countries()
+
+    def _one(code: str, fld: str) -> None:
+        if code not in known:
+            raise ScenarioError(f"{where}: {unknown('country', code, known, fld)}")
+
+    _one(m.imposer, "imposer")
+    if m.targets != "all":
+        for k, c in enumerate(m.targets):
+            _one(c, f"targets[{k}]")
+    for k, c in enumerate(m.exempt):
+        _one(c, f"exempt[{k}]")
+    for c in m.partner_rates:
+        _one(c, f"partner_rates.{c}")
+
+
+def _check_scope(m: Measure, where: str) -> None:
+    for fld in ("sectors",):
+        for k, s in enumerate(getattr(m.products, fld)):
+            if s not in SECTORS:
+                raise ScenarioError(f"{where}: {unknown('sector', s, SECTORS, f'products.{fld}[{k}]')}")
+    for a in m.affected_trade:
+        if a.sector not in SECTORS:
+            raise ScenarioError(f"{where}: {unknown('sector', a.sector, SECTORS, 'affected_trade.sector')}")
+    for fld in ("lists", "exclude_lists"):
+        for k, name in enumerate(getattr(m.products, fld)):
+            if name not in known_lists():
+                raise ScenarioError(f"{where}: {unknown('product list', name, known_lists(), f'products.{fld}[{k}]')}")
+
+
+def validate_measure(data: Mapping[str, Any], *, file: str | Path | None = None,
+                     context: str = "", family: str = "") -> Measure:
+    """Validate one measure record (a mapping) and return the :class:`Measure`.
+
+    ``context`` (e.g. ``"measures[3]"``) prefixes field names in messages.
+    """
+    line = line_of(data)
+    clean = strip_lines(dict(data))
+    if family and "family" not in clean:
+        clean["family"] = family
+    ident = clean.get("id", "?")
+    where = f"{_place(file, line)}: {'measure ' + repr(ident) if ident != '?' else 'measure'}"
+    if context:
+        where += f" ({context})"
+    try:
+        m = Measure.model_validate(clean)
+    except ValidationError as exc:
+        fld, msg = _pydantic_message(exc, clean)
+        raise ScenarioError(f"{where}: field {fld}: {msg}") from None
+    _check_countries(m, where)
+    _check_scope(m, where)
+    return m
+
+
+@dataclass
+class Library:
+    """The measures library: records by id, with the file each came from."""
+
+    measures: dict[str, Measure] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[Measure]:
+        return iter(self.measures.values())
+
+    def __len__(self) -> int:
+        return len(self.measures)
+
+    def __contains__(self, ident: object) -> bool:
+        return ident in self.measures
+
+    def get(self, ident: str, where: str = "") -> Measure:
+        """The measure with id ``ident``; ScenarioError with a close match if unknown."""
+        try:
+            return self.measures[ident]
+        except KeyError:
+            raise ScenarioError(unknown("measure id", ident, self.measures, where)) from None
+
+    def in_force(self, day: dt.date | str) -> list[Measure]:
+        """The measures in force on ``day`` (threats excluded), after ``supersedes``."""
+        day = as_date(day)
+        active = [m for m in self if m.in_force(day)]
+        return resolve_supersedes(active)
+
+    def table(self) -> pd.DataFrame:
+        """One row per measure: id, family, title, imposer, targets, rate, start, end, flags."""
+        return measures_table(self)
+
+
+def resolve_supersedes(measures: Iterable[Measure]) -> list[Measure]:
+    """Drop measures superseded by another measure in the same set."""
+    measures = list(measures)
+    gone = {s for m in measures for s in m.supersedes}
+    return [m for m in measures if m.id not in gone]
+
+
+def measures_table(measures: Iterable[Measure]) -> pd.DataFrame:
+    """Tidy table of measures: id, title, imposer, targets, rate, start, end, source, flags."""
+    rows = []
+    for m in measures:
+        src = m.sources[0]
+        rows.append({
+            "id": m.id, "family": m.family, "title": m.title, "imposer": m.imposer,
+            "targets": "all" if m.targets == "all" else ", ".join(m.targets),
+            "rate": m.applied_rate(), "mode": m.mode, "start": m.start, "end": m.end,
+            "source": f"{src.title} <{src.url}>" if src.url else src.title,
+            "uncertain": m.uncertain, "threat": m.threat,
+        })
+    cols = ["id", "family", "title", "imposer", "targets", "rate", "mode", "start", "end", "source",
+            "uncertain", "threat"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def as_date(day: dt.date | str) -> dt.date:
+    """A date from an ISO string or date; ScenarioError if malformed."""
+    if isinstance(day, dt.datetime):
+        return day.date()
+    if isinstance(day, dt.date):
+        return day
+    try:
+        return dt.date.fromisoformat(str(day))
+    except ValueError:
+        raise ScenarioError(f"bad date {day!r}; use ISO format YYYY-MM-DD (e.g. 2026-03-01)") from None
+
+
+def load_file(path: Path | str, into: Library | None = None) -> Library:
+    """Load one YAML family file (a list of records or ``{measures: [...]}``) into a library."""
+    path = Path(path)
+    lib = into if into is not None else Library()
+    data = read_yaml(path)
+    records = data.get("measures") if isinstance(data, dict) else data
+    if not isinstance(records, list):
+        raise ScenarioError(f"{path}: expected a list of measure records (or 'measures:' with a list)")
+    family = path.stem
+    for k, rec in enumerate(records):
+        if not isinstance(rec, dict):
+            raise ScenarioError(f"{_place(path, None)}: record {k} is not a mapping")
+        m = validate_measure(rec, file=path, context=f"record {k}", family=family)
+        if m.id in lib.measures:
+            raise ScenarioError(f"{_place(path, line_of(rec))}: duplicate measure id {m.id!r} "
+                                f"(also in {lib.files[m.id]}); ids must be unique across the library")
+        lib.measures[m.id] = m
+        lib.files[m.id] = str(path)
+    return lib
+
+
+def check_references(lib: Library) -> None:
+    """Every ``supersedes`` id must exist."""
+    for m in lib:
+        for s in m.supersedes:
+            if s not in lib.measures:
+                raise ScenarioError(f"{lib.files.get(m.id, '?')}: measure {m.id!r}: "
+                                    f"{unknown('measure id', s, lib.measures, 'supersedes')}")
+
+
+def load_library(paths: Iterable[Path | str] | None = None) -> Library:
+    """Load and validate the library (the packaged YAML files, or ``paths``)."""
+    if paths is None:
+        return _packaged()
+    lib = Library()
+    for p in sorted(Path(x) for x in paths):
+        load_file(p, lib)
+    check_references(lib)
+    return lib
+
+
+@lru_cache(maxsize=1)
+def _packaged() -> Library:
+    lib = Library()
+    for p in sorted(MEASURES_DIR.glob("*.yaml")):
+        load_file(p, lib)
+    check_references(lib)
+    return lib
