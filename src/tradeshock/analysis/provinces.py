@@ -323,3 +323,17 @@ def province_summary(result: Any, top: int = 3, country: str = "CAN") -> pd.Data
               + ["drivers"]]
     out.attrs.update(pr.attrs)
     return out
+
+
+@lru_cache(maxsize=1)
+def load_canada_map() -> dict[str, Any]:
+    """Simplified province outlines (CC BY 4.0, ``@svg-maps/canada``) for the report's map.
+
+    Returns ``{"provinces": {code: [[xs, ys], ...]}, "source": {...}, "viewBox": [...]}`` in
+    the SVG's own planar units (y up); DataError if the file is missing.
+    """
+    path = DATA_DIR / "canada_map.json"
+    if not path.exists():
+        raise DataError(f"map file missing: {path}; rebuild it with "
+                        "tradeshock.build.provinces.convert_svg_map")
+    return json.loads(path.read_text(encoding="utf-8"))
