@@ -11,7 +11,8 @@ Game files (YAML)::
 
     name: canada-between-giants
     world: default
-    base: status-quo-2026-03          # optional scenario the moves modify
+    base: status-quo-2026-03          # optional scenario the moves modify, and/or
+    as_of: 2026-01-15                 # every measure in force that day
     payoff: real_income               # or per player, see below
     players:
       - country: CAN
@@ -52,8 +53,8 @@ TIE_TOL = 1e-7
 
 _WELFARE = ("real_income", "welfare_cp", "terms_of_trade", "volume_of_trade", "real_wage")
 _OUTCOMES = _WELFARE + ("exports", "value_added", "province:<XX>")
-_GAME_KEYS = {"name", "description", "world", "base", "payoff", "players", "deficits", "notes",
-              "sources"}
+_GAME_KEYS = {"name", "description", "world", "base", "as_of", "payoff", "players", "deficits",
+              "notes", "sources"}
 _PLAYER_KEYS = {"country", "name", "payoff", "moves", "description"}
 _MOVE_KEYS = {"id", "description", "source", "sources", "measures", "remove", "shock", "note",
               "notes", "uncertain"}
@@ -164,6 +165,7 @@ class Game:
     deficits: str | None = None
     description: str = ""
     source: str = "<dict>"
+    as_of: str | None = None
 
     @classmethod
     def load(cls, path: str | Path) -> Game:
@@ -262,8 +264,10 @@ class Game:
         deficits = data.get("deficits")
         if deficits is not None and deficits not in ("fixed", "zero"):
             raise ScenarioError(f"{f}: field 'deficits' is {deficits!r}; use fixed or zero")
+        as_of = data.get("as_of")
         return cls(name, tuple(players), str(data.get("world") or "default"),
-                   str(base) if base else None, deficits, str(data.get("description", "")), f)
+                   str(base) if base else None, deficits, str(data.get("description", "")), f,
+                   str(as_of) if as_of else None)
 
     @property
     def profiles(self) -> list[tuple[str, ...]]:
@@ -283,13 +287,15 @@ class Game:
                  for p, mid in zip(self.players, profile, strict=True)]
         measures = [x for m in moves for x in m.measures]
         remove = [x for m in moves for x in m.remove]
-        if self.base or measures or remove:
+        if self.base or self.as_of or measures or remove:
             from tradeshock.scenario import Scenario
 
             d: dict[str, Any] = {"name": f"{self.name}:{'+'.join(profile)}", "world": world.name,
                                  "measures": measures}
             if self.base:
                 d["extends"] = self.base
+            if self.as_of:
+                d["as_of"] = self.as_of
             if remove:
                 d["remove"] = remove
             try:

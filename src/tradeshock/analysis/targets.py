@@ -407,7 +407,10 @@ class TargetResult:
         """One or two sentences an analyst can quote."""
         unit = (lambda v: f"{100 * v:.1f}%") if self.target.is_share else \
             (lambda v: f"US${v / 1e3:,.1f} bn")
-        lev = self.lever.describe(self.value, self.country, self.partners)
+        spec = list(self.lever.partners)
+        who = spec if len(self.partners) <= len(spec) else \
+            [f"{', '.join(spec)} ({len(self.partners)} countries of this world)"]
+        lev = self.lever.describe(self.value, self.country, who)
         if self.reached and self.value == 0:
             return (f"Target {self.target.describe()} for {self.country} is already met without "
                     f"the lever ({unit(self.start)} against a goal of {unit(self.goal)}).")
