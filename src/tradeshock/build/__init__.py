@@ -24,7 +24,18 @@ STEPS: dict[str, str] = {
     "hs6_wiod": "concordance",
     "wiod2011": "wiod",
     "default": "update2024",
+    "trade_weights": "trade_weights",
+    "provinces": "provinces",
 }
+
+
+def _step_function(name: str):  # noqa: ANN202 - returns the step's build(raw, out) callable
+    module = importlib.import_module(f"tradeshock.build.{STEPS[name]}")
+    if hasattr(module, "build"):
+        return module.build
+    if name == "trade_weights" and hasattr(module, "build_trade_weights"):
+        return lambda raw, out: [module.build_trade_weights(raw, Path(out) / "trade_weights")]
+    raise DataError(f"build step {name!r}: module tradeshock.build.{STEPS[name]} has no build(raw, out)")
 
 
 def available_steps() -> list[str]:
@@ -65,6 +76,5 @@ def build(raw: str | Path, out: str | Path | None = None,
     done: dict[str, list[Path]] = {}
     for name in names:
         if name in chosen:
-            module = importlib.import_module(f"tradeshock.build.{STEPS[name]}")
-            done[name] = module.build(raw, out)
+            done[name] = list(_step_function(name)(raw, out))
     return done
