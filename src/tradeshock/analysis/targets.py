@@ -305,10 +305,19 @@ class Lever:
         shock.set_tariffs(new, label=f"lever {self.kind} {value:.4f}")
         return shock
 
-    def describe(self, value: float, country: str, partners: Sequence[str]) -> str:
+    def describe(self, value: float, country: str, partners: Sequence[str],
+                 all_sectors: Sequence[str] = ()) -> str:
         """Plain-language statement of the lever at a given size."""
         who = ", ".join(partners)
-        scope = f" in {', '.join(self.sectors)}" if self.sectors else ""
+        scope = ""
+        if self.sectors:
+            left_out = [x for x in all_sectors if x not in self.sectors]
+            if len(self.sectors) > 6 and all_sectors and len(left_out) <= 6:
+                scope = f" in every sector but {', '.join(left_out)}"
+            elif len(self.sectors) > 6:
+                scope = f" in {len(self.sectors)} sectors"
+            else:
+                scope = f" in {', '.join(self.sectors)}"
         if self.kind == "trade_cost":
             way = "on its exports to" if self.one_way else "with"
             return f"{country}'s trade costs {way} {who}{scope} fall {100 * value:.1f}%"
@@ -410,7 +419,9 @@ class TargetResult:
         spec = list(self.lever.partners)
         who = spec if len(self.partners) <= len(spec) else \
             [f"{', '.join(spec)} ({len(self.partners)} countries of this world)"]
-        lev = self.lever.describe(self.value, self.country, who)
+        tradable = [x for x, t in zip(self.result.world.sectors, self.result.world.tradable,
+                                      strict=True) if t]
+        lev = self.lever.describe(self.value, self.country, who, tradable)
         if self.reached and self.value == 0:
             return (f"Target {self.target.describe()} for {self.country} is already met without "
                     f"the lever ({unit(self.start)} against a goal of {unit(self.goal)}).")

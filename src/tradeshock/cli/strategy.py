@@ -58,6 +58,13 @@ def target_cmd(
              "INDO_PACIFIC (comma-separated)."),
     sectors: list[str] = typer.Option(None, "--sectors", "-s",
                                       help="Only these sectors (codes; default all tradable)."),
+    except_sectors: list[str] = typer.Option(
+        None, "--except-sectors", "-x",
+        help="All tradable sectors but these (e.g. petroleum,mining)."),
+    elasticities: str = typer.Option(
+        None, "--elasticities", "-e",
+        help="Alternative trade-elasticity set of the world (e.g. uniform5, simonovska_waugh) "
+             "for a sensitivity check."),
     country: str = typer.Option("CAN", "--country", "-c", help="Whose exports (ISO3)."),
     base: str = typer.Option(None, "--base", "-b",
                              help="Scenario the lever is added to (e.g. status-quo-2026-03); "
@@ -90,7 +97,7 @@ def target_cmd(
 
     con = Console()
     if scenario:
-        df = target_progress(world, country.upper(), target, _split(scenario), backend=backend)
+        df = target_progress(world, country.upper(), target, scenario, backend=backend)
         table = Table("scenario", "baseline", "goal", "achieved", "share of goal",
                       title=f"{country.upper()}: {df['target'].iloc[0]} "
                             f"({df.attrs.get('unit', '')})")
@@ -104,8 +111,20 @@ def target_cmd(
             _write(df, out)
             con.print(f"wrote {out}")
         return
-    lev = parse_lever(lever, _split(partners), _split(sectors) or None, one_way, max_value)
-    res = solve_target(world, country.upper(), target, lev, base=base)
+    from tradeshock.world import load_world
+
+    w = load_world(world)
+    if elasticities:
+        w = w.with_elasticities(elasticities)
+    secs = _split(sectors) or None
+    if except_sectors:
+        drop = set(_split(except_sectors))
+        for s in drop:
+            w.sector_index(s, where="--except-sectors")
+        secs = [s for s, t in zip(w.sectors, w.tradable, strict=True)
+                if t and s not in drop and (secs is None or s in secs)]
+    lev = parse_lever(lever, _split(partners), secs, one_way, max_value)
+    res = solve_target(w, country.upper(), target, lev, base=base)
     con.print(res.summary())
     side = res.side_effects()
     wel = side["welfare"]
