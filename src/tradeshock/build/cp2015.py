@@ -86,6 +86,9 @@ def calibrate(raw: Path) -> tuple[World, dict[str, Any]]:
     go_adj = np.maximum(go, exports)
     flows[diag, diag, :] = go_adj - exports
 
+    neg_io = [{"country": COUNTRIES[n], "input_sector": SECTORS[k][0], "sector": SECTORS[j][0],
+               "share": io[n, k, j]} for n, k, j in zip(*np.nonzero(io < 0))]
+    io = np.clip(io, 0.0, None)                  # one negative cell in the file (CAN), see report
     col = io.sum(axis=1, keepdims=True)          # IO column sums: 1 up to rounding (<= 7e-7), or 0
     io = np.divide(io, col, out=np.zeros_like(io), where=col > 0)
     io_share = (1.0 - va)[:, None, :] * io
@@ -111,6 +114,7 @@ def calibrate(raw: Path) -> tuple[World, dict[str, Any]]:
         "us_imports_from_chn_usd_bn": flows[usa, chn].sum() / 1e3,
         "can_imports_from_usa_usd_bn": flows[can, usa].sum() / 1e3,
         "output_raised_to_exports": raised,
+        "io_negative_cells_clipped": neg_io,
         "alpha_negative_cells_clipped": int(neg.sum()),
         "alpha_negative_mass_clipped": float(-alpha_raw[neg].sum()),
         "alpha_negative_cells": [{"country": COUNTRIES[n], "sector": SECTORS[j][0],
@@ -134,7 +138,9 @@ def calibrate(raw: Path) -> tuple[World, dict[str, Any]]:
             "tariffs2005 shipped as tariffs2005.parquet (see tradeshock.cp2015.load_tariffs2005).",
             "va_share = B.txt; io_share[n,k,j] = (1 - B[n,j]) * IO_n[k,j], with each IO column "
             "renormalised to sum to exactly one (file sums deviate by <= 7e-7 through rounding; "
-            "all-zero columns occur only where B = 1).",
+            "all-zero columns occur only where B = 1); the one negative IO cell (CAN, "
+            "other_manufacturing inputs into basic_metals, -0.00085) is set to 0 before "
+            "renormalising.",
             "final_share from goods-market clearing: alpha_n^j I_n = X_n^j - sum_k "
             "gamma_n^{j,k} Y_n^k, I_n = VA_n + R_n + D_n; negative alpha clipped to 0 and rows "
             "renormalised (as Caliendo & Parro).",
