@@ -54,7 +54,13 @@ class Anderson:
             return x + self.beta * f
         dF = np.column_stack(self._df)
         dX = np.column_stack(self._dx)
-        gamma, *_ = np.linalg.lstsq(dF, fs, rcond=1e-12)
+        gram = dF.T @ dF
+        gram.flat[:: gram.shape[0] + 1] += 1e-14 * np.trace(gram) + 1e-300
+        try:
+            gamma = np.linalg.solve(gram, dF.T @ fs)
+        except np.linalg.LinAlgError:
+            self.reset()
+            return x + self.beta * f
         new = xs + self.beta * fs - (dX + self.beta * dF) @ gamma
         if not np.all(np.isfinite(new)):
             self.reset()
