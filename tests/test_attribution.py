@@ -173,3 +173,13 @@ def test_winners_losers_ranks_sectors(world, package):
     assert list(sec["rank"]) == list(range(1, len(sec) + 1))
     assert sec["value_added_change_pct"].is_monotonic_decreasing
     assert set(sec["outcome"]) <= {"winner", "loser", "unchanged"}
+
+
+def test_report_section_renders_waterfall(world, contrib):
+    from tradeshock.report.html import render_report
+
+    r = simulate(world)
+    page = render_report(r, attribution=contrib, home=world.countries[0], strict=True,
+                         sections=["attribution"])
+    assert "Deal attribution" in page and "waterfall" in page
+    assert "Deal attribution" not in render_report(r, strict=True, sections=["attribution"])

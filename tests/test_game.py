@@ -146,3 +146,12 @@ def test_shipped_game_file_is_valid():
             assert m.description, f"{p.country} {m.id} needs a description"
             if m.measures or m.shock or m.remove:
                 assert m.source, f"{p.country} {m.id} needs a source"
+
+
+def test_report_section_renders():
+    from tradeshock.report.html import render_report
+
+    w = random_world(3, 2, seed=0, io=False, tariffs=False, deficits=False, theta=4.0)
+    g = play(_tariff_game(w), w, backend="serial")
+    page = render_report(g.results[("tariff", "tariff")], game=g, strict=True, sections=["game"])
+    assert "Payoff matrix" in page and "Best responses" in page

@@ -197,3 +197,13 @@ def test_two_country_reference_lever():
                        tol=1e-8)
     assert res.reached
     assert res.value == pytest.approx(s_ref, abs=1e-6)
+
+
+def test_report_section_renders(world):
+    from tradeshock.report.html import render_report
+
+    c, p = world.countries[0], world.countries[2]
+    res = solve_target(world, c, Target("exports_to", "times", 1.2, (p,)), Lever("trade_cost", (p,)))
+    page = render_report(res.result, target=res, home=c, strict=True, sections=["targets"])
+    assert "Diversification target" in page and "Target search" in page
+    assert res.to_frame()["reached"].item()

@@ -330,18 +330,18 @@ def attribute(scenario: Any, world: Any = None, *, focus: str = "CAN",
     else:
         phi, se = shapley_sampled(lambda m: table[m], n, orders)
     base = table[0]
+    full = (1 << n) - 1
     rows = []
     for i, lab in enumerate(labels):
         rows.append(pd.DataFrame({"measure": lab, "country": keys["country"],
                                   "variable": keys["variable"], "unit": keys["unit"],
                                   "contribution": phi[i], "se": se[i]}))
-    if np.any(np.abs(base) > 1e-12):
+    if np.any(np.abs(base) > 1e-7 * (1.0 + np.abs(table[full]))):  # the base has effects
         bname = getattr(sc, "extends", None) or "base scenario"
         rows.append(pd.DataFrame({"measure": f"(base: {bname})", "country": keys["country"],
                                   "variable": keys["variable"], "unit": keys["unit"],
                                   "contribution": base, "se": 0.0}))
     df = pd.concat(rows, ignore_index=True)
-    full = (1 << n) - 1
     total = keys.assign(total=table[full])
     df.attrs.update({"method": method, "n_measures": n, "n_solves": len(masks),
                      "seconds": time.perf_counter() - t0, "scenario": getattr(sc, "name", ""),
