@@ -113,3 +113,30 @@ def test_large_flow_cutoff_costs_more_than_small_one():
                        backend="serial").set_index("partner")
     assert out.loc[p_big, "real_income_pct"] < out.loc[p_small, "real_income_pct"] <= 1e-9
     assert out.loc[p_big, "output_pct"] < out.loc[p_small, "output_pct"]
+
+
+def test_parallel_cutoffs_equal_serial_ones():
+    _engine()
+    pytest.importorskip("tradeshock.parallel")
+    w = random_world(4, 3, seed=5, n_nontradable=1)
+    a = exposure(w.countries[0], partner=w.countries[1], world=w, backend="serial")
+    b = exposure(w.countries[0], partner=w.countries[1], world=w, backend="processes", workers=2)
+    assert a.attrs["solves"] == b.attrs["solves"] > 0
+    cols = ["cutoff_real_income_pct", "cutoff_output_pct", "supplier_cutoff_real_income_pct"]
+    pd_a = a.set_index(["partner", "sector"])[cols].sort_index()
+    pd_b = b.set_index(["partner", "sector"])[cols].sort_index()
+    np.testing.assert_allclose(pd_a.to_numpy(), pd_b.to_numpy(), rtol=1e-9, atol=1e-12)
+    # a full embargo ("all") by a partner costs at least as much as any single sector's one
+    for p, g in pd_a.groupby(level=0):
+        assert g.loc[(p, "all"), "cutoff_real_income_pct"] <= g["cutoff_real_income_pct"].min() + 1e-9
+
+
+@pytest.mark.slow
+def test_exposure_can_default_world_is_ranked_and_timed():
+    _engine()
+    d = exposure("CAN")
+    assert d.attrs["solves"] > 50
+    top = d.iloc[0]
+    assert top["partner"] == "USA" and top["sector"] == "all"
+    assert d["cutoff_real_income_pct"].fillna(0.0).is_monotonic_increasing
+    assert d.attrs["seconds"] < 300

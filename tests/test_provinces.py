@@ -174,3 +174,24 @@ def test_build_is_deterministic_and_matches_packaged(tmp_path):
     for pa_, pb_ in zip(a, b, strict=True):
         assert pa_.read_bytes() == pb_.read_bytes()
         assert pa_.read_bytes() == (pkg / pa_.name).read_bytes()
+
+
+def test_result_provinces_with_the_engine_add_up_exactly():
+    simulate = pytest.importorskip("tradeshock.simulate").simulate
+    from tradeshock.shock import Shock
+    from tradeshock.world import load_world
+
+    w = load_world("default")
+    res = simulate(w, Shock(w).tariff(imposer="USA", target="CAN", rate=0.25))
+    df = res.provinces()
+    nat = res.output()
+    nat = nat[nat["country"] == "CAN"].set_index("sector")
+    fx = df.attrs["cad_per_usd"]
+    got = df.groupby("sector")["value_added_change"].sum()
+    want = (nat["value_added_cf"] - nat["value_added_base"]) * fx
+    np.testing.assert_allclose(got.loc[want.index], want, rtol=1e-10, atol=1e-6)
+    assert df["value_added_base"].sum() == pytest.approx(nat["value_added_base"].sum() * fx, rel=1e-12)
+    # every province in a sector moves by the national percentage (shift-share)
+    assert (df.groupby("sector")["value_added_change_pct"].nunique() == 1).all()
+    s = province_summary(res)
+    assert s["value_added_change"].sum() == pytest.approx(want.sum(), rel=1e-10)
