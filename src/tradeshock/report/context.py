@@ -19,6 +19,15 @@ FOCUS: tuple[str, ...] = ("CAN", "USA", "CHN", "MEX")
 
 _FIG_IDS = itertools.count()
 
+#: Display names of common column codes (the code stays in the cell's tooltip and the exports).
+HEADERS: dict[str, str] = {
+    "counterfactual": "scenario", "change_pct": "change %", "real_income": "real income %",
+    "welfare_cp": "welfare (CP) %", "terms_of_trade": "terms of trade %",
+    "volume_of_trade": "volume of trade %", "real_wage": "real wage %", "price_index": "price index %",
+    "gross_output_base": "base output", "gross_output_change_pct": "gross output %",
+    "value_added_change_pct": "value added %", "employment_change_pct": "employment %",
+}
+
 
 @dataclass
 class ReportContext:
@@ -74,7 +83,8 @@ class ReportContext:
             fmt[c] = _money
         for c in rates:
             fmt[c] = lambda x: "" if pd.isna(x) else f"{100 * x:.1f}%"
-        head = "".join(f"<th>{self.esc(c)}</th>" for c in d.columns)
+        head = "".join(f'<th title="{self.esc(c)}">{self.esc(HEADERS.get(c, c))}</th>'
+                       for c in d.columns)
         rows = []
         for rec in d.itertuples(index=False):
             cells = []

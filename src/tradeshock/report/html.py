@@ -99,11 +99,18 @@ def write_report(result: Any | Sequence[Any], path: str | os.PathLike[str], **kw
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _as_list(results: Any | Sequence[Any]) -> list[Any]:

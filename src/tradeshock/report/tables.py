@@ -138,14 +138,22 @@ def measures_table(result: Any) -> pd.DataFrame | None:
         return df if df is not None and len(df) else None
     log = getattr(getattr(result, "shock", None), "log", None)
     if log:
-        return pd.DataFrame([{k: _fmt_codes(v) for k, v in rec.items()} for rec in log])
+        df = pd.DataFrame([{k: fmt_codes(v, all_if_none=k in _CODE_KEYS) for k, v in rec.items()}
+                           for rec in log])
+        return df.dropna(axis=1, how="all")
     return None
 
 
-def _fmt_codes(v: object) -> object:
+#: Shock-log fields where None means "all countries / all tradable sectors".
+_CODE_KEYS = ("imposer", "target", "importer", "exporter", "sectors")
+
+
+def fmt_codes(v: object, all_if_none: bool = False) -> object:
     if isinstance(v, (list, tuple, set)):
         return ", ".join(map(str, v))
-    return "all" if v is None else v
+    if v is None:
+        return "all" if all_if_none else None
+    return v
 
 
 def diagnostics_dict(result: Any) -> dict[str, Any]:

@@ -36,18 +36,19 @@ def _measures(result: Any) -> Table | None:
     df = tables.measures_table(result)
     if df is None:
         return None
-    cols = [c for c in ("id", "title", "imposer", "targets", "rate", "start", "end") if c in df.columns]
+    cols = [c for c in ("id", "title", "verb", "imposer", "targets", "target", "sectors", "rate", "add",
+                        "change", "start", "end") if c in df.columns]
     if not cols:
         cols = list(df.columns)[:7]
     t = Table(*cols, title="Measures applied (rate: % ad valorem)", title_justify="left")
     for rec in df[cols].itertuples(index=False):
         cells = []
         for c, v in zip(cols, rec, strict=True):
-            if c == "rate" and isinstance(v, (int, float)) and v == v:
+            if c in ("rate", "add") and isinstance(v, (int, float)) and v == v:
                 cells.append(f"{100 * v:.1f}%")
             else:
                 cells.append("" if v is None or (isinstance(v, float) and v != v)
-                             else tables._fmt_codes(v) if isinstance(v, (list, tuple)) else str(v))
+                             else tables.fmt_codes(v) if isinstance(v, (list, tuple)) else str(v))
         t.add_row(*cells)
     return t
 
@@ -81,7 +82,7 @@ def _sectors(result: Any, home: str) -> Table:
                     f"(% change; base output {tables.money_unit(result)})", title_justify="left")
     for df in (gains, losses):
         for r in df.itertuples(index=False):
-            t.add_row(r.label, _pct(r.gross_output_change_pct), _pct(r.value_added_change_pct),
+            t.add_row(r.sector, _pct(r.gross_output_change_pct), _pct(r.value_added_change_pct),
                       _pct(r.employment_change_pct), _money(r.gross_output_base))
         if df is gains and len(gains) and len(losses):
             t.add_section()
@@ -148,7 +149,7 @@ def print_comparison(results: Sequence[Any], console: Console | None = None, hom
     con = console or Console()
     labels = tables.scenario_labels(results)
     wf = tables.compare_welfare(results, focus=focus)
-    con.print(_wide(wf, ["country", "name"], labels, [],
+    con.print(_wide(wf, ["country"], labels, [],
                     "Real income by scenario (% change from baseline)"))
     if home in results[0].world.countries:
         ex = tables.compare_exports(results, home)
@@ -160,7 +161,7 @@ def print_comparison(results: Sequence[Any], console: Console | None = None, hom
                       *[f"{_money(r[lab])}\n{_pct(r[f'{lab} %'])}" for lab in labels])
         con.print(t)
         sec = tables.compare_sectors(results, home)
-        con.print(_wide(sec, ["label"], labels, [],
+        con.print(_wide(sec, ["sector"], labels, [],
                         f"{tables.country_name(results[0], home)}'s sectors that move most "
                         "(gross output, % change)"))
     for res, lab in zip(results, labels, strict=True):
