@@ -1,0 +1,433 @@
+"""Measures → effective importer × exporter × sector tariffs, as of a date.
+
+Product-level measures (HS codes, HTS lists) reach the sector model through 2024 import weights:
+for each importer–exporter pair a *product mix* (HS6 rows with their 2024 import value and sector)
+says how much of a sector's trade each product carries. The US has its own mix for 8 partners
+(Census HS10 files aggregated to HS6); other pairs use a documented proxy (the US import mix from
+the same exporter, or from all 8 partners) — see ``docs/measures.md``.
+
+For every product the measures in force are combined by their stacking rules:
+
+1. coverage ``c_m(p)`` in [0, 1]: the scope (HS prefix, packaged list share, sector), times
+   ``1 − usmca_share(p)`` for CUSMA-exempt measures on US imports from Canada/Mexico;
+2. within a stacking group measures do not stack: sorted by rate, each adds its rate on the
+   coverage not already taken by a higher-rate member (nested scopes);
+3. a measure ``excluded_by`` other groups applies on ``c_m(p) · (1 − cov_excl(p))`` (independence);
+4. groups add up; ``mode: replaces`` measures contribute ``rate − base`` (e.g. MFN on termination).
+
+The sector's additional rate is the import-weighted mean over its products; the full applied
+rate is the world's 2024 baseline plus that addition. Measures with a cited ``affected_trade``
+value (on importers without product data) add ``rate × min(1, value / flow)`` at sector level.
+A quota uses its marginal rate (over-quota if binding) and records its rent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tradeshock.errors import ScenarioError, unknown
+from tradeshock.measures.library import WEIGHTS_DIR, as_date, load_library, product_list, resolve_supersedes
+from tradeshock.measures.schema import GROUPS, SECTORS, Measure, expand
+
+#: Canadian dollars per US dollar, 2024 annual average (CIA World Factbook estimate, as compiled
+#: in shared/data/macro2024/margins.csv; the Bank of Canada average is of the same order, ~1.37).
+CAD_PER_USD = 1.369
+
+#: Sectors whose trade is goods (tariffs apply); WIOD c1–c17 (utilities: electricity, HS 2716).
+GOODS = SECTORS[:17]
+
+#: Partners with their own US import data (``EU27`` stands for each EU member).
+US_PARTNERS = ("CAN", "MEX", "CHN", "JPN", "KOR", "GBR", "IND", "EU27")
+
+CONCORDANCE = Path(__file__).parent / "data" / "concordances" / "hs6_wiod.parquet"
+
+
+# ------------------------------------------------------------------ packaged data
+@lru_cache(maxsize=1)
+def _imports() -> pd.DataFrame:
+    return pd.read_parquet(WEIGHTS_DIR / "us_imports_hs6.parquet")
+
+
+@lru_cache(maxsize=1)
+def _mfn() -> pd.Series:
+    m = pd.read_parquet(WEIGHTS_DIR / "us_mfn_hs6.parquet")
+    return m.set_index("hs6")["mfn_rate"]
+
+
+@lru_cache(maxsize=1)
+def _concordance() -> pd.Series:
+    c = pd.read_parquet(CONCORDANCE, columns=["hs6", "sector"])
+    return c.drop_duplicates("hs6").set_index("hs6")["sector"]
+
+
+def mix_source(importer: str, exporter: str) -> tuple[str, str]:
+    """Which US import data stands for the pair's product mix: (partner code, description)."""
+    src = exporter if exporter in US_PARTNERS else ("EU27" if exporter in GROUPS["EU27"] else "ALL")
+    if importer == "USA":
+        what = ("US 2024 imports from " + src) if src != "ALL" else "US 2024 imports from 8 partners (proxy)"
+    else:
+        what = ("proxy: US 2024 imports from " + src) if src != "ALL" else \
+            "proxy: US 2024 imports from 8 partners"
+    return src, what
+
+
+def product_mix(importer: str, exporter: str) -> pd.DataFrame:
+    """HS6 rows for a pair: ``hs6, sector, weight, usmca_share, base, mfn`` (weight in US$ million).
+
+    ``base`` is the product's 2024 US duty rate (duty/imports) on US imports, else NaN.
+    """
+    src, _ = mix_source(importer, exporter)
+    mix = _mix_by_src(src)
+    if importer != "USA":
+        mix = mix.assign(base=np.nan)
+    return mix
+
+
+@lru_cache(maxsize=16)
+def _mix_by_src(src: str) -> pd.DataFrame:
+    imp = _imports()
+    if src == "ALL":
+        df = imp.groupby("hs6", as_index=False)[["imports", "duty"]].sum()
+        df["usmca_share"] = np.nan
+    else:
+        df = imp[imp["exporter"] == src][["hs6", "imports", "duty", "usmca_share"]].copy()
+    df["sector"] = df["hs6"].map(_concordance())
+    df = df[df["sector"].isin(GOODS) & (df["imports"] > 0)]
+    out = pd.DataFrame({
+        "hs6": df["hs6"].astype(object).to_numpy(), "sector": df["sector"].to_numpy(),
+        "weight": df["imports"].to_numpy(float),
+        "usmca_share": df["usmca_share"].fillna(0.0).to_numpy(float),
+        "base": (df["duty"] / df["imports"]).to_numpy(float),
+        "mfn": df["hs6"].map(_mfn()).fillna(0.0).to_numpy(float),
+    })
+    return out.sort_values(["sector", "hs6"]).reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ coverage of one measure
+def _prefix_mask(mix: pd.DataFrame, codes: Sequence[str]) -> np.ndarray:
+    mask = np.zeros(len(mix), bool)
+    by_len: dict[int, list[str]] = {}
+    for c in codes:
+        by_len.setdefault(min(len(c), 6), []).append(c[:6])
+    for k, cs in by_len.items():
+        mask |= mix["hs6"].str[:k].isin(cs).to_numpy()
+    return mask
+
+
+@lru_cache(maxsize=512)
+def _list_share(src: str, name: str) -> np.ndarray:
+    mix = _mix_by_src(src)
+    lst = product_list(name).set_index("hs6")["share"]
+    return mix["hs6"].map(lst).fillna(0.0).to_numpy(float)
+
+
+@lru_cache(maxsize=4096)
+def _scope(products_json: str, src: str) -> np.ndarray:
+    from tradeshock.measures.schema import Products
+
+    p = Products.model_validate_json(products_json)
+    mix = _mix_by_src(src)
+    if p.everything:
+        c = np.ones(len(mix))
+    else:
+        c = np.zeros(len(mix))
+        if p.hs:
+            c = np.maximum(c, _prefix_mask(mix, p.hs).astype(float))
+        for name in p.lists:
+            c = np.maximum(c, _list_share(src, name))
+        if p.sectors:
+            c = np.maximum(c, mix["sector"].isin(p.sectors).to_numpy(float))
+    if p.only_hs:
+        c = c * _prefix_mask(mix, p.only_hs)
+    if p.exclude_hs:
+        c = c * ~_prefix_mask(mix, p.exclude_hs)
+    for name in p.exclude_lists:
+        c = c * (1.0 - _list_share(src, name))
+    c = np.clip(c, 0.0, 1.0)
+    c.setflags(write=False)
+    return c
+
+
+def coverage(m: Measure, mix: pd.DataFrame, importer: str, exporter: str) -> np.ndarray:
+    """Share of each product of the pair's mix the measure covers, in [0, 1]."""
+    src, _ = mix_source(importer, exporter)
+    c = _scope(m.products.model_dump_json(), src)
+    if m.cusma_exempt and importer == "USA" and exporter in ("CAN", "MEX"):
+        c = c * (1.0 - mix["usmca_share"].to_numpy(float))
+    return c
+
+
+def partner_rate(m: Measure, exporter: str) -> float | str:
+    """The rate ``m`` charges ``exporter`` (partner-specific, group-specific, or general)."""
+    if exporter in m.partner_rates:
+        return m.partner_rates[exporter]
+    for g, members in GROUPS.items():
+        if g in m.partner_rates and exporter in members:
+            return m.partner_rates[g]
+    return m.applied_rate()
+
+
+def _rate_vector(m: Measure, mix: pd.DataFrame, exporter: str, base: np.ndarray) -> np.ndarray:
+    r = partner_rate(m, exporter)
+    if r == "mfn":
+        return mix["mfn"].to_numpy(float) - base
+    r = float(r)
+    if m.mode == "replaces":
+        return r - base
+    return np.full(len(mix), r)
+
+
+def stack(measures: Sequence[Measure], cov: Sequence[np.ndarray], rates: Sequence[np.ndarray]) -> np.ndarray:
+    """Combine measures on products by their stacking rules (see module docstring)."""
+    if not measures:
+        return np.zeros(0)
+    n = len(cov[0])
+    groups: dict[str, list[int]] = {}
+    for k, m in enumerate(measures):
+        groups.setdefault(m.stacking.group, []).append(k)
+    taken: dict[str, np.ndarray] = {}
+    total = np.zeros(n)
+    # groups nobody excludes first, then those with exclusions (one level of precedence)
+    order = sorted(groups, key=lambda g: bool(measures[groups[g][0]].stacking.excluded_by))
+    for g in order:
+        idx = sorted(groups[g], key=lambda k: -float(np.max(rates[k], initial=0.0)))
+        so_far = np.zeros(n)
+        for k in idx:
+            c = cov[k]
+            for ex in measures[k].stacking.excluded_by:
+                if ex in taken:
+                    c = c * (1.0 - taken[ex])
+            new = np.clip(c - so_far, 0.0, 1.0)
+            total += rates[k] * new
+            so_far = np.maximum(so_far, c)
+        taken[g] = so_far
+    return total
+
+
+# ------------------------------------------------------------------ the engine
+@dataclass
+class Compiled:
+    """Measures compiled for a world: new applied tariffs and what went into them."""
+
+    world: object
+    tariffs: np.ndarray
+    added: np.ndarray
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+    quota_rents: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _pairs(measures: Iterable[Measure], countries: Sequence[str]) -> dict[tuple[str, str], list[Measure]]:
+    out: dict[tuple[str, str], list[Measure]] = {}
+    cset = set(countries)
+    for m in measures:
+        if m.imposer not in cset:
+            continue
+        exporters = countries if m.targets == "all" else [c for c in expand(m.targets) if c in cset]
+        for e in exporters:
+            if m.hits(e):
+                out.setdefault((m.imposer, e), []).append(m)
+    return out
+
+
+def pair_products(measures: Sequence[Measure], importer: str, exporter: str) -> pd.DataFrame:
+    """Product-level additional rates of ``measures`` on one pair: ``hs6, sector, weight, add``."""
+    mix = product_mix(importer, exporter)
+    base = np.nan_to_num(mix["base"].to_numpy(float), nan=0.0)
+    prod_ms = [m for m in measures if not (m.affected_trade and importer != "USA")]
+    cov = [coverage(m, mix, importer, exporter) for m in prod_ms]
+    rates = [_rate_vector(m, mix, exporter, base) for m in prod_ms]
+    add = stack(prod_ms, cov, rates) if prod_ms else np.zeros(len(mix))
+    out = mix[["hs6", "sector", "weight"]].copy()
+    out["add"] = add
+    return out
+
+
+def compile_measures(world, measures: Iterable[Measure], *, cad_per_usd: float = CAD_PER_USD,
+                     only_pairs: set[tuple[str, str]] | None = None) -> Compiled:
+    """Effective applied tariffs (N, N, J) of ``world`` with ``measures`` on top of its baseline.
+
+    ``only_pairs`` restricts the work to some (importer, exporter) pairs (others keep the baseline).
+    """
+    measures = resolve_supersedes(measures)
+    countries = list(world.countries)
+    sectors = list(world.sectors)
+    added = np.zeros_like(world.tariffs, dtype=float)
+    comp = Compiled(world=world, tariffs=world.tariffs.copy(), added=added)
+    sidx = {s: k for k, s in enumerate(sectors)}
+    for (imp, exp), ms in _pairs(measures, countries).items():
+        if only_pairs is not None and (imp, exp) not in only_pairs:
+            continue
+        n, i = countries.index(imp), countries.index(exp)
+        comp.pairs.append((imp, exp))
+        prods = pair_products(ms, imp, exp)
+        if len(prods):
+            w = prods.groupby("sector")["weight"].sum()
+            a = (prods["add"] * prods["weight"]).groupby(prods["sector"]).sum() / w
+            for s, v in a.items():
+                if s in sidx:
+                    added[n, i, sidx[s]] += float(v)
+        # goods sectors without product data: only all-goods and sector-scoped measures apply
+        covered = set(prods["sector"]) if len(prods) else set()
+        for s in GOODS:
+            if s in sidx and s not in covered and world.flows[n, i, sidx[s]] > 0:
+                sel = [m for m in ms if not m.affected_trade and
+                       (m.products.everything or s in m.products.sectors)]
+                if sel:
+                    add = stack(sel, [np.ones(1)] * len(sel),
+                                [np.array([float(r) if r != "mfn" else 0.0])
+                                 for r in (partner_rate(m, exp) for m in sel)])
+                    added[n, i, sidx[s]] += float(add[0])
+        # cited affected trade on importers without product data
+        for m in ms:
+            if not m.affected_trade or imp == "USA":
+                continue
+            for a in m.affected_trade:
+                j = sidx.get(a.sector)
+                if j is None:
+                    continue
+                flow = float(world.flows[n, i, j])
+                usd = a.usd_million(cad_per_usd)
+                share = min(1.0, usd / flow) if flow > 0 else 0.0
+                if flow > 0 and usd > flow:
+                    comp.notes.append(f"{m.id}: cited trade US${usd:,.0f}M exceeds the world's "
+                                      f"{imp}<-{exp} {a.sector} flow US${flow:,.0f}M; coverage capped at 1")
+                added[n, i, j] += float(partner_rate(m, exp)) * share
+        # quota rents
+        for m in ms:
+            if m.quota is not None and m.quota.binding:
+                mix = product_mix(imp, exp)
+                c = coverage(m, mix, imp, exp)
+                wsec = mix.groupby("sector")["weight"].transform("sum").to_numpy(float)
+                share_by_sector = pd.Series(c * mix["weight"].to_numpy(float) / wsec).groupby(
+                    mix["sector"]).sum()
+                value = sum(float(world.flows[n, i, sidx[s]]) * float(v)
+                            for s, v in share_by_sector.items() if s in sidx)
+                rent = (m.quota.over_rate - m.quota.in_rate) * m.quota.fill * value
+                comp.quota_rents.append({"measure": m.id, "importer": imp, "exporter": exp,
+                                         "covered_flow": value, "fill": m.quota.fill,
+                                         "rent": rent, "unit": "US$ million, base year"})
+    eye = np.eye(len(countries), dtype=bool)[:, :, None]
+    added = np.where(eye, 0.0, added)
+    comp.added = added
+    comp.tariffs = np.maximum(world.tariffs + added, -0.99)
+    return comp
+
+
+# ------------------------------------------------------------------ public API
+def _world(world):
+    if isinstance(world, str):
+        from tradeshock.world import load_world
+
+        return load_world(world)
+    return world
+
+
+def _check_country(code: str | None, world, what: str) -> None:
+    if code is not None and code not in world.countries:
+        raise ScenarioError(unknown("country", code, world.countries, what))
+
+
+def measures_in_force(as_of: dt.date | str, library=None) -> list[Measure]:
+    """Library measures in force on ``as_of`` (threats excluded, supersedes applied)."""
+    lib = library or load_library()
+    return lib.in_force(as_date(as_of))
+
+
+def effective_rates(as_of: dt.date | str, imposer: str | None = None, target: str | None = None,
+                    world="default") -> pd.DataFrame:
+    """Applied tariffs with every measure in force on ``as_of``.
+
+    Returns a tidy DataFrame ``importer, exporter, sector, rate, base_rate, trade_weight``
+    (fractions; ``rate`` = full applied rate, ``base_rate`` = the world's 2024 baseline,
+    ``trade_weight`` = baseline flow, US$ million), foreign pairs and goods sectors only.
+    """
+    w = _world(world)
+    _check_country(imposer, w, "imposer")
+    _check_country(target, w, "target")
+    comp = compile_measures(w, measures_in_force(as_of))
+    df = tidy(w, comp.tariffs, imposer, target)
+    df.attrs.update(as_of=str(as_date(as_of)), quota_rents=comp.quota_rents, notes=comp.notes,
+                    unit="rates: fractions; trade_weight: US$ million, base year")
+    return df
+
+
+def tidy(w, tariffs: np.ndarray, imposer: str | None = None, target: str | None = None) -> pd.DataFrame:
+    """(N, N, J) tariffs as ``importer, exporter, sector, rate, base_rate, trade_weight``."""
+    cs, ss = list(w.countries), list(w.sectors)
+    ni = [cs.index(imposer)] if imposer else range(len(cs))
+    ei = [cs.index(target)] if target else range(len(cs))
+    goods = [k for k, s in enumerate(ss) if s in GOODS]
+    rows = []
+    for n in ni:
+        for i in ei:
+            if n == i:
+                continue
+            for j in goods:
+                rows.append((cs[n], cs[i], ss[j], tariffs[n, i, j], w.tariffs[n, i, j], w.flows[n, i, j]))
+    return pd.DataFrame(rows, columns=["importer", "exporter", "sector", "rate", "base_rate", "trade_weight"])
+
+
+def change_dates(imposer: str | None = None, target: str | None = None, library=None) -> list[dt.date]:
+    """Dates on which a (non-threat) measure of ``imposer`` on ``target`` starts or ends."""
+    lib = library or load_library()
+    days: set[dt.date] = set()
+    for m in lib:
+        if m.threat or (imposer and m.imposer != imposer) or (target and not m.hits(target)):
+            continue
+        days.add(m.start)
+        if m.end is not None:
+            days.add(m.end)
+    return sorted(days)
+
+
+def rate_timeline(imposer: str, target: str, world="default") -> pd.DataFrame:
+    """Trade-weighted rate of ``imposer`` on ``target`` at each date a measure starts or ends.
+
+    Returns ``date, rate, base_rate`` (fractions; weights = the world's baseline flows over goods
+    sectors). The first row is the day before the first change (the baseline).
+    """
+    w = _world(world)
+    _check_country(imposer, w, "imposer")
+    _check_country(target, w, "target")
+    lib = load_library()
+    days = change_dates(imposer, target, lib)
+    n, i = w.countries.index(imposer), w.countries.index(target)
+    flows = w.flows[n, i]
+    goods = np.array([s in GOODS for s in w.sectors])
+    wts = np.where(goods, flows, 0.0)
+    tot = wts.sum()
+    base = float((w.tariffs[n, i] * wts).sum() / tot) if tot > 0 else float("nan")
+    rows = []
+    if days:
+        rows.append((days[0] - dt.timedelta(days=1), base, base))
+    for d in days:
+        ms = [m for m in lib.in_force(d) if m.imposer == imposer and m.hits(target)]
+        comp = compile_measures(w, ms, only_pairs={(imposer, target)})
+        rate = float((comp.tariffs[n, i] * wts).sum() / tot) if tot > 0 else float("nan")
+        rows.append((d, rate, base))
+    return pd.DataFrame(rows, columns=["date", "rate", "base_rate"])
+
+
+def product_rates(as_of: dt.date | str, imposer: str, target: str,
+                  measures: Sequence[Measure] | None = None) -> pd.DataFrame:
+    """Additional rate by HS6 product for one pair: ``hs6, sector, weight, add`` (weights US$ million)."""
+    ms = measures if measures is not None else [
+        m for m in measures_in_force(as_of) if m.imposer == imposer and m.hits(target)]
+    return pair_products(ms, imposer, target)
+
+
+def product_weighted_rate(as_of: dt.date | str, imposer: str, target: str) -> float:
+    """Additional rate over 2024 weighted by the pair's 2024 product mix (all goods, HS6 level).
+
+    This is the tracker's definition (US import weights of 2024), independent of any world.
+    """
+    df = product_rates(as_of, imposer, target)
+    return float((df["add"] * df["weight"]).sum() / df["weight"].sum())
