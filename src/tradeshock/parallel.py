@@ -1,0 +1,330 @@
+"""Solve many independent shocks on one world in parallel: a process pool or Dask distributed.
+
+Every counterfactual of a batch is measured from the same re-solved baseline, so
+:func:`solve_many` solves that baseline once in the calling process (it is cached per world by
+:func:`tradeshock.simulate.resolved_baseline`) and ships it to each worker once: through the
+pool's initializer for ``backend="processes"``, through ``client.scatter(..., broadcast=True)``
+for ``backend="dask"``. Each task then carries only what differs from the baseline (the changed
+tariff and trade-cost entries), and returns the engine's
+:class:`~tradeshock.model.Equilibrium`; the :class:`~tradeshock.result.Result` objects are
+assembled in the caller, exactly as :func:`~tradeshock.simulate.simulate` assembles them, so a
+parallel result is the serial one.
+
+Errors raised in a worker come back as the same :class:`~tradeshock.errors.TradeshockError`
+subclass (a :class:`~tradeshock.errors.ConvergenceError` keeps its diagnostics), with the shock's
+label in the message; anything else is wrapped in a ``TradeshockError`` naming the exception.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing as mp
+import os
+import sys
+import threading
+import traceback
+import uuid
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Literal
+
+import numpy as np
+
+from tradeshock import errors
+from tradeshock.errors import ShockError, TradeshockError, did_you_mean
+from tradeshock.model import Baseline, Equilibrium, solve
+from tradeshock.shock import Shock
+from tradeshock.world import World
+
+__all__ = ["solve_many", "close_dask", "BACKENDS"]
+
+Backend = Literal["processes", "dask", "serial"]
+#: The available backends.
+BACKENDS: tuple[str, ...] = ("processes", "dask", "serial")
+
+#: Engine arguments that also apply to the baseline re-solve.
+_BASELINE_KW = ("tol", "max_iter")
+
+# A task: (position, label, changed tariff entries (flat index, value), changed d̂ entries).
+Task = tuple[int, str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+# ----------------------------------------------------------------- worker side
+_WORKER_BASE: Baseline | None = None
+_WORKER_KW: dict[str, Any] = {}
+
+
+def _init_worker(base: Baseline, solver_kw: dict[str, Any]) -> None:
+    """Process-pool initializer: keep the baseline in the worker for all its tasks."""
+    global _WORKER_BASE, _WORKER_KW
+    _WORKER_BASE, _WORKER_KW = base, dict(solver_kw)
+
+
+def _run(base: Baseline, task: Task, solver_kw: dict[str, Any]) -> tuple:
+    """Solve one task; return ``("ok", k, Equilibrium)`` or ``("error", k, kind, message, diag, tb)``.
+
+    Exceptions are returned, not raised, so that their type, message and diagnostics survive
+    the trip back to the caller whatever the transport.
+    """
+    k, _label, t_idx, t_val, d_idx, d_val = task
+    try:
+        tau = np.array(base.tariffs, dtype=float, copy=True)
+        tau.flat[t_idx] = t_val
+        dhat = np.ones(base.pi.shape)
+        dhat.flat[d_idx] = d_val
+        eq = solve(base, tau, dhat, base.deficit, **solver_kw)
+        return ("ok", k, eq)
+    except Exception as exc:  # noqa: BLE001 - every failure goes back with the shock's label
+        diag = getattr(exc, "diagnostics", None)
+        return ("error", k, type(exc).__name__, str(exc), diag, traceback.format_exc())
+
+
+def _pool_task(task: Task) -> tuple:
+    """Process-pool task: solve against the baseline installed by :func:`_init_worker`."""
+    assert _WORKER_BASE is not None, "worker not initialised"
+    return _run(_WORKER_BASE, task, _WORKER_KW)
+
+
+def _dask_task(base: Baseline, task: Task, solver_kw: dict[str, Any]) -> tuple:
+    """Dask task: ``base`` arrives as the scattered (already resident) baseline."""
+    return _run(base, task, solver_kw)
+
+
+# ----------------------------------------------------------------- caller side
+def _label(shock: Shock, scenario: Any, k: int) -> str:
+    """A readable name for shock number ``k``: scenario name, verb labels, or its position."""
+    name = getattr(scenario, "name", None) if scenario is not None else None
+    if name:
+        return str(name)
+    labels = [str(rec.get("label")) for rec in shock.log if rec.get("label")]
+    return " + ".join(labels) if labels else f"#{k}"
+
+
+def _encode(k: int, label: str, shock: Shock, base: Baseline) -> Task:
+    """What a worker needs of a shock: the entries of τ' and d̂ that differ from the baseline."""
+    tau = np.asarray(shock.tariffs, dtype=float)
+    dhat = np.asarray(shock.trade_cost_hat, dtype=float)
+    t_idx = np.flatnonzero(tau != base.tariffs)
+    d_idx = np.flatnonzero(dhat != 1.0)
+    return (k, label, t_idx, tau.flat[t_idx], d_idx, dhat.flat[d_idx])
+
+
+def _raise(outcome: tuple, label: str) -> None:
+    """Re-raise a worker's failure in the caller as a TradeshockError naming the shock."""
+    _, k, kind, message, diag, tb = outcome
+    cls = getattr(errors, kind, None)
+    text = f"shock {label!r} (#{k} of the batch): {message}"
+    if isinstance(cls, type) and issubclass(cls, TradeshockError):
+        exc = cls(text, diag) if cls is errors.ConvergenceError else cls(text)
+    else:
+        exc = TradeshockError(f"shock {label!r} (#{k} of the batch) failed in the solver with "
+                              f"{kind}: {message}")
+    exc.__cause__ = _RemoteTraceback(tb)
+    raise exc
+
+
+class _RemoteTraceback(Exception):
+    """Carries the worker's formatted traceback as the cause of the re-raised error."""
+
+    def __init__(self, tb: str) -> None:
+        super().__init__(tb)
+
+    def __str__(self) -> str:
+        return f'\n"""\n{self.args[0]}"""'
+
+
+def _prepare(world: World, shocks: Iterable[Any], deficits: str | None):
+    """Compile scenarios to shocks and check every shock by label, in the caller."""
+    from tradeshock.simulate import _as_shock, _check_labels
+
+    out = []
+    for k, item in enumerate(shocks):
+        shock, scenario, d = _as_shock(world, item, deficits or "fixed")
+        label = _label(shock, scenario, k)
+        try:
+            _check_labels(world, shock)
+        except ShockError as exc:
+            raise ShockError(f"shock {label!r} (#{k} of the batch): {exc}") from None
+        out.append((shock, scenario, label))
+    return out
+
+
+def _default_context() -> str:
+    """``fork`` where it is safe and cheap (Linux, no other threads running), else ``spawn``."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
+def _solve_processes(base: Baseline, tasks: list[Task], workers: int, solver_kw: dict,
+                     mp_context: str | None) -> list[tuple]:
+    ctx = mp.get_context(mp_context or _default_context())
+    out: list[tuple] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                             initargs=(base, solver_kw)) as pool:
+        futures = [pool.submit(_pool_task, t) for t in tasks]
+        try:
+            for f in futures:
+                out.append(f.result())
+                if out[-1][0] == "error":
+                    break
+        finally:
+            for f in futures:
+                f.cancel()
+    return out
+
+
+_DASK: dict[str, Any] = {}
+_DASK_LOCK = threading.Lock()
+
+
+def _local_client(workers: int) -> Any:
+    """A ``dask.distributed`` client on a LocalCluster of ``workers`` processes, started once.
+
+    Starting a cluster costs seconds (worker processes import NumPy, SciPy and tradeshock), so
+    the cluster is kept for the session and reused by later calls with the same worker count;
+    :func:`close_dask` (also run at exit) stops it.
+    """
+    from dask.distributed import Client, LocalCluster
+
+    with _DASK_LOCK:
+        client = _DASK.get("client")
+        if client is not None and _DASK.get("workers") == workers and client.status == "running":
+            return client
+        _close_locked()
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=50)
+        client = Client(cluster, set_as_default=False)
+        _DASK.update(client=client, cluster=cluster, workers=workers)
+        if not _DASK.get("atexit"):
+            atexit.register(close_dask)
+            _DASK["atexit"] = True
+        return client
+
+
+def _close_locked() -> None:
+    client, cluster = _DASK.pop("client", None), _DASK.pop("cluster", None)
+    _DASK.pop("workers", None)
+    if client is not None:
+        client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+def close_dask() -> None:
+    """Stop the LocalCluster :func:`solve_many` started for ``backend="dask"`` (if any)."""
+    with _DASK_LOCK:
+        _close_locked()
+
+
+def _solve_dask(base: Baseline, tasks: list[Task], workers: int, solver_kw: dict,
+                client: Any) -> list[tuple]:
+    client = client if client is not None else _local_client(workers)
+    base_f = client.scatter(base, broadcast=True, hash=False)
+    token = uuid.uuid4().hex[:8]
+    futures = [client.submit(_dask_task, base_f, t, solver_kw, key=f"tradeshock-{token}-{t[0]}",
+                             pure=False) for t in tasks]
+    out: list[tuple] = []
+    try:
+        for f in futures:
+            out.append(f.result())
+            if out[-1][0] == "error":
+                break
+    finally:
+        client.cancel(futures)
+        client.cancel([base_f])
+    return out
+
+
+def solve_many(world: World, shocks: Sequence[Any], deficits: str = "fixed",
+               backend: Backend = "processes", workers: int | None = None, *,
+               client: Any = None, mp_context: str | None = None, **solver_kw: Any) -> list:
+    """Solve independent shocks on ``world``, in parallel on the local cores.
+
+    Parameters
+    ----------
+    world
+        The baseline economy shared by every shock.
+    shocks
+        :class:`~tradeshock.shock.Shock` objects, or Scenarios (compiled with ``to_shock``).
+        The ``deficits`` argument applies to all of them.
+    deficits
+        ``"fixed"`` or ``"zero"`` (see :func:`~tradeshock.simulate.simulate`).
+    backend
+        ``"processes"`` (a local process pool, started per call), ``"dask"``
+        (``dask.distributed``: the ``client`` given, or a ``LocalCluster`` of worker processes
+        started on first use and kept for the session, see :func:`close_dask`) or ``"serial"``
+        (this process; the same code path, useful to debug and as the reference). Scripts
+        using ``"dask"`` (or ``mp_context="spawn"``) need the ``if __name__ == "__main__":``
+        guard, as every spawn-based multiprocessing program does.
+    workers
+        Number of worker processes; default: the number of cores, at most the batch size (for
+        Dask, at most 2 by default). Ignored with an existing ``client``.
+    client
+        An existing ``dask.distributed.Client`` to run on (implies ``backend="dask"``).
+    mp_context
+        Start method of the process pool (``"fork"``, ``"spawn"``, ``"forkserver"``); default
+        ``fork`` on Linux when no other thread runs, else ``spawn``.
+    **solver_kw
+        Passed to the engine (``tol``, ``max_iter``, ...); ``tol`` and ``max_iter`` also
+        apply to the baseline re-solve, as in ``simulate``.
+
+    Returns
+    -------
+    list of Result
+        One per shock, in order; each equals ``simulate(world, shock, deficits, ...)``.
+
+    Raises
+    ------
+    ShockError
+        A shock does not fit the world (raised before any solving; names the shock).
+    TradeshockError
+        A solve failed in a worker: the same error type (``ConvergenceError`` with its
+        diagnostics), with the shock's label in the message.
+
+    Examples
+    --------
+    >>> w = load_world("default")                                            # doctest: +SKIP
+    >>> shocks = [Shock(w).tariff(imposer="USA", target=c, rate=0.25, label=f"US on {c}")
+    ...           for c in ("CAN", "MEX", "CHN")]                            # doctest: +SKIP
+    >>> results = solve_many(w, shocks, backend="processes")                 # doctest: +SKIP
+    """
+    from tradeshock.result import Result
+    from tradeshock.simulate import resolved_baseline
+
+    if client is not None:
+        backend = "dask"
+    if backend not in BACKENDS:
+        raise TradeshockError(f"solve_many: backend={backend!r} is not one of "
+                              f"{', '.join(BACKENDS)}" + did_you_mean(str(backend), BACKENDS))
+    prepared = _prepare(world, shocks, deficits)
+    if not prepared:
+        return []
+    base_kw = {k: solver_kw[k] for k in _BASELINE_KW if k in solver_kw}
+    base, eq0 = resolved_baseline(world, deficits, **base_kw)
+    tasks = [_encode(k, label, shock, base) for k, (shock, _, label) in enumerate(prepared)]
+
+    cores = os.cpu_count() or 1
+    if workers is not None and int(workers) < 1:
+        raise TradeshockError(f"solve_many: workers={workers!r}; need at least 1")
+    if backend == "serial":
+        outcomes = []
+        for t in tasks:
+            outcomes.append(_run(base, t, solver_kw))
+            if outcomes[-1][0] == "error":
+                break
+    elif backend == "processes":
+        n = min(int(workers or cores), len(tasks))
+        outcomes = _solve_processes(base, tasks, n, solver_kw, mp_context)
+    else:
+        n = min(int(workers or min(cores, 2)), len(tasks))
+        outcomes = _solve_dask(base, tasks, n, solver_kw, client)
+
+    results = []
+    tol = solver_kw.get("tol", 1e-10)
+    for outcome, (shock, scenario, label) in zip(outcomes, prepared, strict=False):
+        if outcome[0] == "error":
+            _raise(outcome, label)
+        eq: Equilibrium = outcome[2]
+        results.append(Result(world=world, shock=shock, scenario=scenario, deficits=deficits,
+                              baseline=base, equilibrium=eq, baseline_solve=eq0, tol=tol))
+    return results
