@@ -207,3 +207,21 @@ def test_report_section_renders(world):
     page = render_report(res.result, target=res, home=c, strict=True, sections=["targets"])
     assert "Diversification target" in page and "Target search" in page
     assert res.to_frame()["reached"].item()
+
+
+def test_cli_target_reports_unreachable_tariff_lever(tmp_path):
+    from typer.testing import CliRunner
+
+    from tradeshock.cli import app
+
+    out = tmp_path / "t.csv"
+    res = CliRunner().invoke(app, ["target", "--lever", "tariff_cut", "--partners", "EU,JPN",
+                                   "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "Not reachable" in res.output
+    import pandas as pd
+
+    row = pd.read_csv(out).iloc[0]
+    assert not row["reached"] and row["value"] == 1.0 and row["achieved"] < row["goal"]
+    bad = CliRunner().invoke(app, ["target", "--target", "non_us_export x2"])
+    assert bad.exit_code != 0 and "non_us_exports" in str(bad.exception)
