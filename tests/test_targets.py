@@ -225,3 +225,18 @@ def test_cli_target_reports_unreachable_tariff_lever(tmp_path):
     assert not row["reached"] and row["value"] == 1.0 and row["achieved"] < row["goal"]
     bad = CliRunner().invoke(app, ["target", "--target", "non_us_export x2"])
     assert bad.exit_code != 0 and "non_us_exports" in str(bad.exception)
+
+
+def test_forward_question_share_of_goal(world):
+    from tradeshock.analysis.targets import target_progress
+
+    c, p = world.countries[0], world.countries[2]
+    tgt = Target("exports_to", "times", 1.4, (p,))
+    res = solve_target(world, c, tgt, Lever("trade_cost", (p,)), tol=1e-7)
+    half = Shock(world).trade_cost(importer=p, exporter=c, change=-res.value / 2, symmetric=True)
+    full = Shock(world).trade_cost(importer=p, exporter=c, change=-res.value, symmetric=True)
+    df = target_progress(world, c, tgt, {"half": half, "full": full, "none": Shock(world)})
+    share = df.set_index("scenario")["share_of_goal"]
+    assert share["full"] == pytest.approx(1.0, abs=1e-6)
+    assert share["none"] == pytest.approx(0.0, abs=1e-9)
+    assert 0.3 < share["half"] < 0.7
