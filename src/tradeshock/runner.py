@@ -86,8 +86,11 @@ def scenario_path(ref: str | os.PathLike[str]) -> Path:
             cand = d / f"{stem}{suf}"
             if cand.is_file():
                 return cand
-    raise ScenarioError(unknown("scenario", str(ref), list_scenarios(),
-                                "scenario files or shipped names")
+    names = list_scenarios()
+    if not names:
+        raise ScenarioError(f"unknown scenario {str(ref)!r}: no such file, and no scenarios/ folder "
+                            "with shipped scenarios was found; give a path to a .yaml/.toml file")
+    raise ScenarioError(unknown("scenario", str(ref), names, "scenario files or shipped names")
                         + "; give a path to a .yaml/.toml file or a shipped name")
 
 

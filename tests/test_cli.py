@@ -1,0 +1,58 @@
+"""``tradeshock run / compare / demo``: bad input gives one clear line, exit code 1, no traceback."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from tradeshock.cli import main
+
+
+def _cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["tradeshock", *args])
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["run", "no-such-scenario"], "unknown scenario 'no-such-scenario'"),
+    (["run", "missing/file.yaml"], "scenario file 'missing/file.yaml' not found"),
+    (["run", "x", "--world", "atlantis"], "unknown world 'atlantis'"),
+    (["run", "x", "--format", "html,pdf"], "unknown output format 'pdf'"),
+    (["compare", "only-one"], "compare needs at least two scenarios"),
+])
+def test_bad_input_is_one_line(monkeypatch, capsys, tmp_path, args, message):
+    code, out, err = _cli(monkeypatch, capsys, *args, "--out", str(tmp_path / "o"))
+    assert code == 1
+    assert message in err
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert "Traceback" not in err + out
+
+
+def test_unwritable_out_folder(monkeypatch, capsys, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code, _, err = _cli(monkeypatch, capsys, "run", "x", "--out", str(blocker / "sub"))
+    assert code == 1 and "cannot write there" in err and err.count("\n") == 1
+
+
+def test_debug_shows_the_traceback(monkeypatch, capsys, tmp_path):
+    from tradeshock.errors import ScenarioError
+
+    monkeypatch.setattr(sys, "argv", ["tradeshock", "--debug", "run", "no-such-scenario",
+                                      "--out", str(tmp_path)])
+    with pytest.raises(ScenarioError):
+        main()
+
+
+def test_commands_are_registered(monkeypatch, capsys):
+    code, out, _ = _cli(monkeypatch, capsys, "--help")
+    assert code == 0
+    for cmd in ("run", "compare", "demo"):
+        assert cmd in out
