@@ -18,11 +18,13 @@ $(VENV)/.chromium:
 	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || true
 	touch $@
 
+# The shipped Canada scenarios against baseline-2024: terminal summary + out/report.html.
 demo: $(STAMP)
 	$(BIN)/tradeshock demo --out out
+	@echo "open out/report.html in a browser (one file, works offline)"
 
 test: $(STAMP) $(VENV)/.chromium
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 -m 'not slow'
 
 test-all: $(STAMP) $(VENV)/.chromium
 	$(BIN)/python -m pytest -q -n 2 -m ""
