@@ -173,3 +173,13 @@ def test_world_without_canada_skips_canada_parts():
     res = simulate(w, Shock(w).tariff(imposer=w.countries[0], target=w.countries[1], rate=0.2))
     html = render_report(res, strict=True)
     assert 'id="canada_trade"' not in html and 'id="welfare"' in html
+
+
+def test_enabled_by_gates_costly_sections(monkeypatch, us_tariff):
+    mod = types.ModuleType("tradeshock.report.sections.zz_costly")
+    mod.TITLE = "Costly analysis"
+    mod.ENABLED_BY = "costly"
+    mod.render = lambda result, ctx: f"<p>costly={ctx.options['costly']}</p>"
+    monkeypatch.setitem(sys.modules, mod.__name__, mod)
+    assert "Costly analysis" not in render_report(us_tariff, sections=("zz_costly",), strict=True)
+    assert "costly=yes" in render_report(us_tariff, sections=("zz_costly",), strict=True, costly="yes")

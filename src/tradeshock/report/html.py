@@ -44,6 +44,9 @@ def render_sections(result: Any, ctx: ReportContext, prefix: str = "") -> list[t
     out = []
     for mod in available_sections(ctx.options.get("sections")):
         anchor = prefix + section_id(mod)
+        gate = getattr(mod, "ENABLED_BY", None)
+        if gate and not ctx.options.get(gate):
+            continue
         try:
             frag = mod.render(result, ctx)
         except Exception as exc:
