@@ -86,11 +86,14 @@ def aggregate_world(world: World, regions: Mapping[str, Sequence[str]],
     new_c, mc = _partition("country", world.countries, regions, world.name)
     new_s, ms = _partition("sector", world.sectors, sectors, world.name)
 
+    def agg3(x: np.ndarray) -> np.ndarray:          # (N, N, J) summed into (A, A, S)
+        return np.einsum("sj,abj->abs", ms, np.einsum("bi,aij->abj", mc, np.einsum("an,nij->aij", mc, x)))
+
     f = world.flows
-    flows = np.einsum("an,bi,sj,nij->abs", mc, mc, ms, f)
-    ft = np.einsum("an,bi,sj,nij->abs", mc, mc, ms, f * world.tariffs)
-    cnt = np.einsum("an,bi,sj->abs", mc, mc, ms)
-    tmean = np.einsum("an,bi,sj,nij->abs", mc, mc, ms, world.tariffs) / cnt
+    flows = agg3(f)
+    ft = agg3(f * world.tariffs)
+    cnt = agg3(np.ones_like(f))
+    tmean = agg3(world.tariffs) / cnt
     tariffs = _wavg(ft, flows, tmean)
     na = len(new_c)
     tariffs[np.arange(na), np.arange(na), :] = 0.0
@@ -101,9 +104,9 @@ def aggregate_world(world: World, regions: Mapping[str, Sequence[str]],
     w_y = np.einsum("an,sj,nj->as", mc, ms, y)
     va = _wavg(np.einsum("an,sj,nj->as", mc, ms, world.va_share * y), w_y,
                np.einsum("an,sj,nj->as", mc, ms, world.va_share) / cnt_cs)
-    io_in = np.einsum("tk,nkj->ntj", ms, world.io_share)           # inputs grouped: (N, T, J)
-    io_num = np.einsum("an,sj,ntj->ats", mc, ms, io_in * y[:, None, :])
-    io_mean = np.einsum("an,sj,ntj->ats", mc, ms, io_in) / cnt_cs[:, None, :]
+    io_in = np.einsum("tk,nkj->ntj", ms, world.io_share, optimize=True)           # inputs grouped: (N, T, J)
+    io_num = np.einsum("an,sj,ntj->ats", mc, ms, io_in * y[:, None, :], optimize=True)
+    io_mean = np.einsum("an,sj,ntj->ats", mc, ms, io_in, optimize=True) / cnt_cs[:, None, :]
     io = np.where(w_y[:, None, :] > 0, io_num / np.where(w_y > 0, w_y, 1.0)[:, None, :], io_mean)
 
     income = world.value_added + world.tariff_revenue + world.deficit   # I_n
