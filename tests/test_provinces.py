@@ -170,7 +170,9 @@ def test_build_is_deterministic_and_matches_packaged(tmp_path):
 
     a = build_provinces(RAW_PROV, tmp_path / "a")
     b = build_provinces(RAW_PROV, tmp_path / "b")
-    pkg = Path(load_province_data.__module__ and __import__("tradeshock").__file__).parent / "data" / "provinces"
+    import tradeshock
+
+    pkg = Path(tradeshock.__file__).parent / "data" / "provinces"
     for pa_, pb_ in zip(a, b, strict=True):
         assert pa_.read_bytes() == pb_.read_bytes()
         assert pa_.read_bytes() == (pkg / pa_.name).read_bytes()

@@ -33,13 +33,12 @@ def province_map(summary: Any, value: str = "value_added_change_pct",
         row = vals.loc[code]
         hover = (f"<b>{row['name']}</b><br>value added {row['value_added_change']:+,.0f} C$ million"
                  f"<br>{row['value_added_change_pct']:+.2f}%<extra></extra>")
-        for k, (xs, ys) in enumerate(rings):
+        for xs, ys in rings:
             fig.add_trace(go.Scatter(x=xs + [xs[0]], y=ys + [ys[0]], fill="toself", mode="lines",
                                      line=dict(color="#555", width=0.6),
                                      fillcolor=_color(float(row[value]), bound),
                                      hovertemplate=hover, hoveron="fills", showlegend=False,
                                      name=code, legendgroup=code))
-            del k
     # invisible trace carrying the colour bar
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
                              marker=dict(colorscale=_SCALE, cmin=-bound, cmax=bound, color=[0],
