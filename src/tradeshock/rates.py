@@ -46,6 +46,10 @@ GOODS = SECTORS[:17]
 #: Partners with their own US import data (``EU27`` stands for each EU member).
 US_PARTNERS = ("CAN", "MEX", "CHN", "JPN", "KOR", "GBR", "IND", "EU27")
 
+#: Country whose baseline tariffs stand for a non-US importer's MFN rates (no FTA with CAN, MEX,
+#: USA): used for ``rate: mfn`` on importers without a packaged MFN schedule.
+MFN_PROXY = "CHN"
+
 CONCORDANCE = Path(__file__).parent / "data" / "concordances" / "hs6_wiod.parquet"
 
 
@@ -174,10 +178,11 @@ def partner_rate(m: Measure, exporter: str) -> float | str:
     return m.applied_rate()
 
 
-def _rate_vector(m: Measure, mix: pd.DataFrame, exporter: str, base: np.ndarray) -> np.ndarray:
+def _rate_vector(m: Measure, mix: pd.DataFrame, exporter: str, base: np.ndarray,
+                 mfn: np.ndarray) -> np.ndarray:
     r = partner_rate(m, exporter)
     if r == "mfn":
-        return mix["mfn"].to_numpy(float) - base
+        return mfn - base
     r = float(r)
     if m.mode == "replaces":
         return r - base
@@ -237,13 +242,35 @@ def _pairs(measures: Iterable[Measure], countries: Sequence[str]) -> dict[tuple[
     return out
 
 
-def pair_products(measures: Sequence[Measure], importer: str, exporter: str) -> pd.DataFrame:
-    """Product-level additional rates of ``measures`` on one pair: ``hs6, sector, weight, add``."""
+def _sector_rates(world, importer: str, exporter: str) -> tuple[dict[str, float], dict[str, float]]:
+    """World baseline rate by sector for the pair, and the importer's MFN proxy (its rate on China)."""
+    if world is None:
+        return {}, {}
+    cs = list(world.countries)
+    n, i = cs.index(importer), cs.index(exporter)
+    base = dict(zip(world.sectors, world.tariffs[n, i].tolist()))
+    ref = cs.index(MFN_PROXY) if MFN_PROXY in cs and importer != MFN_PROXY else None
+    mfn = dict(zip(world.sectors, world.tariffs[n, ref].tolist())) if ref is not None else base
+    return base, mfn
+
+
+def pair_products(measures: Sequence[Measure], importer: str, exporter: str, world=None) -> pd.DataFrame:
+    """Product-level additional rates of ``measures`` on one pair: ``hs6, sector, weight, add``.
+
+    ``world`` supplies the baseline rates that ``mode: replaces`` measures replace for importers
+    without product-level duty data, and the MFN proxy for ``rate: mfn`` on non-US importers.
+    """
     mix = product_mix(importer, exporter)
-    base = np.nan_to_num(mix["base"].to_numpy(float), nan=0.0)
+    sbase, smfn = _sector_rates(world, importer, exporter)
+    if importer == "USA":
+        base = np.nan_to_num(mix["base"].to_numpy(float), nan=0.0)
+        mfn = mix["mfn"].to_numpy(float)
+    else:
+        base = mix["sector"].map(sbase).fillna(0.0).to_numpy(float)
+        mfn = mix["sector"].map(smfn).fillna(0.0).to_numpy(float)
     prod_ms = [m for m in measures if not (m.affected_trade and importer != "USA")]
     cov = [coverage(m, mix, importer, exporter) for m in prod_ms]
-    rates = [_rate_vector(m, mix, exporter, base) for m in prod_ms]
+    rates = [_rate_vector(m, mix, exporter, base, mfn) for m in prod_ms]
     add = stack(prod_ms, cov, rates) if prod_ms else np.zeros(len(mix))
     out = mix[["hs6", "sector", "weight"]].copy()
     out["add"] = add
@@ -267,7 +294,7 @@ def compile_measures(world, measures: Iterable[Measure], *, cad_per_usd: float =
             continue
         n, i = countries.index(imp), countries.index(exp)
         comp.pairs.append((imp, exp))
-        prods = pair_products(ms, imp, exp)
+        prods = pair_products(ms, imp, exp, world)
         if len(prods):
             w = prods.groupby("sector")["weight"].sum()
             a = (prods["add"] * prods["weight"]).groupby(prods["sector"]).sum() / w
@@ -281,25 +308,42 @@ def compile_measures(world, measures: Iterable[Measure], *, cad_per_usd: float =
                 sel = [m for m in ms if not m.affected_trade and
                        (m.products.everything or s in m.products.sectors)]
                 if sel:
-                    add = stack(sel, [np.ones(1)] * len(sel),
-                                [np.array([float(r) if r != "mfn" else 0.0])
-                                 for r in (partner_rate(m, exp) for m in sel)])
+                    b0 = float(world.tariffs[n, i, sidx[s]])
+                    sb, sm = _sector_rates(world, imp, exp)
+                    rv = []
+                    for m in sel:
+                        r = partner_rate(m, exp)
+                        if r == "mfn":
+                            rv.append(np.array([sm.get(s, b0) - b0]))
+                        elif m.mode == "replaces":
+                            rv.append(np.array([float(r) - b0]))
+                        else:
+                            rv.append(np.array([float(r)]))
+                    add = stack(sel, [np.ones(1)] * len(sel), rv)
                     added[n, i, sidx[s]] += float(add[0])
-        # cited affected trade on importers without product data
+        # cited affected trade on importers without product data: each measure covers its cited
+        # value's share of the sector flow; if the cited values exceed the flow, shares are scaled
+        # down together so they sum to one (the world's flow is the binding total)
+        cited: dict[int, list[tuple[Measure, float]]] = {}
         for m in ms:
             if not m.affected_trade or imp == "USA":
                 continue
             for a in m.affected_trade:
                 j = sidx.get(a.sector)
-                if j is None:
-                    continue
-                flow = float(world.flows[n, i, j])
-                usd = a.usd_million(cad_per_usd)
-                share = min(1.0, usd / flow) if flow > 0 else 0.0
-                if flow > 0 and usd > flow:
-                    comp.notes.append(f"{m.id}: cited trade US${usd:,.0f}M exceeds the world's "
-                                      f"{imp}<-{exp} {a.sector} flow US${flow:,.0f}M; coverage capped at 1")
-                added[n, i, j] += float(partner_rate(m, exp)) * share
+                if j is not None:
+                    cited.setdefault(j, []).append((m, a.usd_million(cad_per_usd)))
+        for j, items in cited.items():
+            flow = float(world.flows[n, i, j])
+            if flow <= 0:
+                continue
+            total = sum(v for _, v in items)
+            scale = min(1.0, flow / total) if total > 0 else 0.0
+            if scale < 1.0:
+                comp.notes.append(f"{imp}<-{exp} {sectors[j]}: cited trade of "
+                                  f"{', '.join(m.id for m, _ in items)} (US${total:,.0f}M) exceeds the "
+                                  f"world's flow (US${flow:,.0f}M); coverage scaled by {scale:.3f}")
+            for m, usd in items:
+                added[n, i, j] += float(partner_rate(m, exp)) * usd / flow * scale
         # quota rents
         for m in ms:
             if m.quota is not None and m.quota.binding:

@@ -1,0 +1,479 @@
+"""Scenario files: which measures apply, on which world, compiled to a :class:`Shock`.
+
+A scenario (YAML or TOML) names a ``world``, optionally takes every library measure in force on
+``as_of``, ``extends`` another scenario (by name or path; cycles are an error), adds
+``measures`` (library refs ``- ref: id`` and ad-hoc ``tariff``, ``quota``, ``trade_cost``,
+``embargo`` entries), takes some out (``remove``) and sets ``settings`` (``deficits``,
+``elasticities``). Every problem is a :class:`~tradeshock.errors.ScenarioError` naming the
+file, line, field and value, with a suggestion.
+
+Example
+-------
+.. code-block:: yaml
+
+    name: canada-china-deal-2026
+    world: default
+    as_of: 2026-02-01
+    measures:
+      - ref: ca-cn-ev-quota-2026
+      - tariff: {imposer: CHN, target: CAN, hs: ["1514"], add: 1.0, label: canola-oil}
+      - trade_cost: {importer: [CHN, JPN], exporter: CAN, sectors: [mining], change: -0.10}
+    settings: {deficits: fixed}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from tradeshock.errors import ScenarioError, did_you_mean, unknown
+from tradeshock.measures.library import (
+    _place,
+    as_date,
+    known_countries,
+    line_of,
+    load_library,
+    measures_table,
+    read_yaml,
+    strip_lines,
+    validate_measure,
+)
+from tradeshock.measures.schema import SECTORS, Measure, expand
+
+#: Folder of the shipped scenario files (next to the package source in a checkout).
+SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+_SUFFIXES = (".yaml", ".yml", ".toml")
+_KINDS = ("ref", "tariff", "quota", "trade_cost", "embargo")
+_TOP = ("name", "description", "world", "as_of", "extends", "measures", "remove", "settings")
+#: Start date given to ad-hoc measures (they apply whenever the scenario does).
+_ADHOC_START = dt.date(2000, 1, 1)
+
+
+class Settings(BaseModel):
+    """Solver settings of a scenario: trade-balance closure and trade-elasticity set."""
+
+    model_config = ConfigDict(extra="forbid")
+    deficits: Literal["fixed", "zero"] = "fixed"
+    elasticities: str | None = None
+
+
+class Entry(BaseModel):
+    """One item of a scenario's ``measures`` list, validated.
+
+    ``kind`` is ``ref``/``tariff``/``quota`` (compiled through the rates engine as a
+    :class:`Measure`) or ``trade_cost``/``embargo`` (applied to the shock directly).
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    kind: str
+    label: str
+    measure: Measure | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class Scenario(BaseModel):
+    """A validated scenario (see the module docstring). Build with :meth:`load` or :meth:`from_dict`."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    name: str
+    description: str = ""
+    world: str = "default"
+    as_of: dt.date | None = None
+    extends: str | None = None
+    measures: list[Entry] = Field(default_factory=list)
+    remove: list[str] = Field(default_factory=list)
+    settings: Settings = Field(default_factory=Settings)
+    source: str = "<dict>"
+    _base: Scenario | None = PrivateAttr(default=None)
+
+    # ------------------------------------------------------------ construction
+    @classmethod
+    def load(cls, path: str | Path) -> Scenario:
+        """Read and validate a YAML or TOML scenario file (resolving ``extends``)."""
+        return _load(Path(path), chain=())
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "<dict>") -> Scenario:
+        """Validate a scenario given as a mapping; ``source`` names it in error messages."""
+        return _build(dict(data), source=source, chain=(), folder=Path.cwd())
+
+    # ------------------------------------------------------------ queries
+    @property
+    def base(self) -> Scenario | None:
+        """The scenario this one extends (resolved), or None."""
+        return self._base
+
+    def measure_labels(self) -> list[str]:
+        """Labels of the measures this scenario adds on top of its base (for attribution)."""
+        return [e.label for e in self.measures]
+
+    def tariff_measures(self, only: set[str] | None = None) -> list[Measure]:
+        """Every tariff/quota measure the scenario applies (base, ``as_of``, own), after ``remove``."""
+        out: dict[str, Measure] = {}
+        if self._base is not None:
+            for m in self._base.tariff_measures():
+                out[m.id] = m
+        if self.as_of is not None:
+            for m in load_library().in_force(self.as_of):
+                out[m.id] = m
+        for e in self.measures:
+            if e.measure is not None and (only is None or e.label in only):
+                out[e.measure.id] = e.measure
+        gone = set(self.remove)
+        own_labels = {e.measure.id: e.label for e in self.measures if e.measure is not None}
+        return [m for k, m in out.items() if k not in gone and own_labels.get(k) not in gone]
+
+    def cost_entries(self, only: set[str] | None = None) -> list[Entry]:
+        """The trade-cost and embargo entries (base first), after ``remove``."""
+        base = self._base.cost_entries() if self._base is not None else []
+        own = [e for e in self.measures if e.kind in ("trade_cost", "embargo")
+               and (only is None or e.label in only)]
+        return [e for e in base + own if e.label not in set(self.remove)]
+
+    def measures_table(self) -> pd.DataFrame:
+        """The applied measures: id, title, imposer, targets, rate, start, end, source, flags."""
+        df = measures_table(self.tariff_measures())
+        rows = []
+        for e in self.cost_entries():
+            p = e.params
+            rows.append({"id": e.label, "family": "scenario", "title": _cost_title(e),
+                         "imposer": _codes(p.get("importer") or p.get("imposer")),
+                         "targets": _codes(p.get("exporter") or p.get("target")),
+                         "rate": p.get("change", float("inf")), "mode": e.kind,
+                         "start": self.as_of, "end": None, "source": p.get("source", self.source),
+                         "uncertain": bool(p.get("uncertain", False)), "threat": False})
+        if rows:
+            df = pd.concat([df, pd.DataFrame(rows)], ignore_index=True)
+        return df
+
+    # ------------------------------------------------------------ compile
+    def to_shock(self, world: Any = None, only: set[str] | Iterable[str] | None = None):
+        """Compile to a :class:`~tradeshock.shock.Shock` on ``world`` (default: the scenario's).
+
+        ``only`` keeps just those of :meth:`measure_labels` active (the base stays on).
+        The compiled quota rents are attached as ``shock.quota_rents``.
+        """
+        from tradeshock.rates import compile_measures
+        from tradeshock.shock import Shock
+        from tradeshock.world import World, load_world
+
+        w = world if isinstance(world, World) else load_world(world or self.world)
+        keep = set(only) if only is not None else None
+        if keep is not None:
+            bad = keep - set(self.measure_labels())
+            if bad:
+                raise ScenarioError(f"{self.source}: "
+                                    + unknown("measure label", sorted(bad)[0], self.measure_labels(), "only"))
+        measures = self.tariff_measures(keep)
+        _check_world(measures, w, self.source)
+        comp = compile_measures(w, measures)
+        shock = Shock(w).set_tariffs(comp.tariffs, label=f"scenario {self.name}")
+        for e in self.cost_entries(keep):
+            p = e.params
+            try:
+                if e.kind == "trade_cost":
+                    shock.trade_cost(importer=p.get("importer"), exporter=p.get("exporter"),
+                                     sectors=p.get("sectors"), change=p["change"],
+                                     symmetric=bool(p.get("symmetric", False)), label=e.label)
+                else:
+                    shock.embargo(imposer=p.get("imposer"), target=p.get("target"),
+                                  sectors=p.get("sectors"), label=e.label)
+            except Exception as exc:  # ShockError: labels not in this world
+                raise ScenarioError(f"{self.source}: measure {e.label!r}: {exc}") from None
+        shock.quota_rents = comp.quota_rents  # type: ignore[attr-defined]
+        shock.notes = comp.notes  # type: ignore[attr-defined]
+        return shock
+
+    def __repr__(self) -> str:
+        return (f"<Scenario {self.name!r} world={self.world} as_of={self.as_of} "
+                f"extends={self.extends} measures={len(self.measures)}>")
+
+
+# ------------------------------------------------------------------ helpers
+def _codes(v: Any) -> str:
+    if v is None:
+        return "all"
+    return v if isinstance(v, str) else ", ".join(map(str, v))
+
+
+def _cost_title(e: Entry) -> str:
+    p = e.params
+    if e.kind == "embargo":
+        return f"embargo by {_codes(p.get('imposer'))} on {_codes(p.get('target'))}"
+    pct = 100 * float(p.get("change", 0))
+    return (f"trade-cost change {pct:+.1f}% on {_codes(p.get('exporter'))} -> {_codes(p.get('importer'))}"
+            + (f" ({_codes(p.get('sectors'))})" if p.get("sectors") else ""))
+
+
+def _check_world(measures: list[Measure], w: Any, source: str) -> None:
+    """Every imposer and named target must be a country of the world (else a clear error)."""
+    countries = set(w.countries)
+    for m in measures:
+        if m.imposer not in countries:
+            raise ScenarioError(f"{source}: measure {m.id!r}: imposer {m.imposer!r} is not a country "
+                                f"of world {w.name!r}{did_you_mean(m.imposer, w.countries)}")
+
+
+def find_scenario(ref: str, folder: Path | None = None) -> Path:
+    """Resolve a scenario name or path (relative to ``folder``, the CWD, then ``scenarios/``)."""
+    p = Path(ref)
+    cands = [p] if p.is_absolute() else [(folder or Path.cwd()) / p, Path.cwd() / p]
+    for d in [folder, Path.cwd() / "scenarios", SCENARIOS_DIR]:
+        if d is None:
+            continue
+        cands += [d / f"{ref}{s}" for s in _SUFFIXES]
+    for c in cands:
+        if c.is_file():
+            return c.resolve()
+    names = sorted({q.stem for d in (folder, SCENARIOS_DIR) if d and d.is_dir()
+                    for q in d.iterdir() if q.suffix in _SUFFIXES})
+    raise ScenarioError(unknown("scenario", ref, names, "extends") + "; give a file path or a scenario name")
+
+
+def _read(path: Path) -> Any:
+    if path.suffix == ".toml":
+        import tomllib
+
+        try:
+            return tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ScenarioError(f"{path}: cannot read file ({exc.strerror}); check the path") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ScenarioError(f"{path}: TOML syntax error: {exc}") from None
+    return read_yaml(path)
+
+
+def _load(path: Path, chain: tuple[Path, ...]) -> Scenario:
+    if not path.exists():
+        raise ScenarioError(f"{path}: scenario file not found; check the path or use a shipped name")
+    data = _read(path)
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: a scenario must be a mapping with at least 'name'")
+    return _build(data, source=str(path), chain=chain + (path.resolve(),), folder=path.parent)
+
+
+def _number(v: Any, where: str, field: str, low: float | None = None) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(float(v)):
+        raise ScenarioError(f"{where}: field {field}: value {v!r} is not a number; rates are "
+                            "fractions (0.25 = 25%)")
+    if low is not None and float(v) <= low:
+        raise ScenarioError(f"{where}: field {field}: value {v!r} is at or below {low:.0%}; "
+                            "rates are fractions (0.25 = 25%)")
+    return float(v)
+
+
+def _countries(v: Any, where: str, field: str) -> Any:
+    if v is None or v == "all":
+        return None
+    vals = [v] if isinstance(v, str) else list(v)
+    known = known_countries()
+    for k, c in enumerate(vals):
+        if c not in known:
+            raise ScenarioError(f"{where}: {unknown('country', c, known, field if len(vals) == 1 else f'{field}[{k}]')}")
+    out = expand(vals)
+    return out[0] if len(out) == 1 else out
+
+
+def _sectors(v: Any, where: str, field: str) -> Any:
+    if v is None or v == "all":
+        return None
+    vals = [v] if isinstance(v, str) else list(v)
+    for k, s in enumerate(vals):
+        if s not in SECTORS:
+            raise ScenarioError(f"{where}: {unknown('sector', s, SECTORS, f'{field}[{k}]')}")
+    return vals
+
+
+def _entry(raw: Any, k: int, source: str, name: str, as_of: dt.date | None) -> Entry:
+    line = line_of(raw)
+    where = _place(source, line)
+    fld = f"measures[{k}]"
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{where}: {fld} must be a mapping such as '- ref: id' or '- tariff: {{...}}'")
+    body = strip_lines(raw)
+    kinds = [x for x in body if x in _KINDS]
+    if len(kinds) != 1:
+        extra = [x for x in body if x not in _KINDS and x not in ("label", "note")]
+        hint = did_you_mean(extra[0], _KINDS) if extra else ""
+        raise ScenarioError(f"{where}: {fld} needs exactly one of {', '.join(_KINDS)}, got "
+                            f"{sorted(body)}{hint}")
+    kind = kinds[0]
+    label = body.get("label")
+    if kind == "ref":
+        ident = body["ref"]
+        lib = load_library()
+        if str(ident) not in lib:
+            raise ScenarioError(f"{where}: {unknown('measure id', ident, lib.measures, f'{fld}.ref')}")
+        m = lib.get(str(ident))
+        return Entry(kind="ref", label=str(label or m.id), measure=m)
+    spec = body[kind]
+    if not isinstance(spec, dict):
+        raise ScenarioError(f"{where}: {fld}.{kind} must be a mapping of fields, got {spec!r}")
+    spec = dict(spec)
+    label = str(spec.pop("label", None) or label or f"{kind}-{k + 1}")
+    if kind in ("trade_cost", "embargo"):
+        return _cost_entry(kind, spec, label, where, fld)
+    return _tariff_entry(kind, spec, label, where, fld, source, name, as_of, line)
+
+
+def _cost_entry(kind: str, spec: dict, label: str, where: str, fld: str) -> Entry:
+    alias = {"from": "exporter", "to": "importer"}
+    spec = {alias.get(k, k): v for k, v in spec.items()}
+    allowed = ({"importer", "exporter", "sectors", "change", "symmetric", "source", "note", "uncertain"}
+               if kind == "trade_cost" else {"imposer", "target", "sectors", "source", "note"})
+    for key in spec:
+        if key not in allowed:
+            raise ScenarioError(f"{where}: {fld}.{kind}: unknown field {key!r}{did_you_mean(key, allowed)}")
+    params: dict[str, Any] = {}
+    if kind == "trade_cost":
+        if "change" not in spec:
+            raise ScenarioError(f"{where}: {fld}.trade_cost: field change is required (e.g. -0.10 "
+                                "for a 10% cut in iceberg costs)")
+        params["change"] = _number(spec["change"], where, f"{fld}.trade_cost.change", low=-1.0)
+        params["importer"] = _countries(spec.get("importer"), where, f"{fld}.trade_cost.importer")
+        params["exporter"] = _countries(spec.get("exporter"), where, f"{fld}.trade_cost.exporter")
+        params["symmetric"] = bool(spec.get("symmetric", False))
+    else:
+        params["imposer"] = _countries(spec.get("imposer"), where, f"{fld}.embargo.imposer")
+        params["target"] = _countries(spec.get("target"), where, f"{fld}.embargo.target")
+    params["sectors"] = _sectors(spec.get("sectors"), where, f"{fld}.{kind}.sectors")
+    for k in ("source", "note", "uncertain"):
+        if k in spec:
+            params[k] = spec[k]
+    return Entry(kind=kind, label=label, params=params)
+
+
+def _tariff_entry(kind: str, spec: dict, label: str, where: str, fld: str, source: str, name: str,
+                  as_of: dt.date | None, line: int | None) -> Entry:
+    allowed = {"imposer", "target", "targets", "exempt", "hs", "sectors", "lists", "exclude_hs",
+               "rate", "add", "cusma_exempt", "stacking", "group", "in_rate", "over_rate", "volume",
+               "unit", "baseline_volume", "volume_share", "title", "source", "note", "uncertain",
+               "start", "end", "excluded_by"}
+    for key in spec:
+        if key not in allowed:
+            raise ScenarioError(f"{where}: {fld}.{kind}: unknown field {key!r}{did_you_mean(key, allowed)}")
+    rec: dict[str, Any] = {
+        "id": label, "title": spec.get("title") or f"{name}: ad-hoc {kind} {label}",
+        "imposer": spec.get("imposer"),
+        "targets": spec.get("targets", spec.get("target", "all")),
+        "exempt": spec.get("exempt", []),
+        "products": {k: spec[k] for k in ("hs", "sectors", "lists", "exclude_hs") if k in spec},
+        "cusma_exempt": bool(spec.get("cusma_exempt", False)),
+        "stacking": {"group": spec.get("group", f"scenario-{label}"),
+                     "excluded_by": spec.get("excluded_by", [])},
+        "start": spec.get("start", _ADHOC_START), "end": spec.get("end"),
+        "source": {"title": spec.get("source") or f"scenario {name} ({source}), ad hoc"},
+        "uncertain": bool(spec.get("uncertain", False)), "note": spec.get("note", ""),
+        "family": "scenario", "__line__": line,
+    }
+    if rec["imposer"] is None:
+        raise ScenarioError(f"{where}: {fld}.{kind}: field imposer is required (an ISO3 code such as USA)")
+    if kind == "tariff":
+        has_rate, has_add = "rate" in spec, "add" in spec
+        if has_rate == has_add:
+            raise ScenarioError(f"{where}: {fld}.tariff: give exactly one of rate (the new applied rate, "
+                                "or 'mfn') or add (points added to the current rate)")
+        if has_add:
+            rec["rate"] = _number(spec["add"], where, f"{fld}.tariff.add", low=-1.0)
+            rec["mode"] = "additional"
+        else:
+            r = spec["rate"]
+            rec["rate"] = r if r == "mfn" else _number(r, where, f"{fld}.tariff.rate", low=-1.0)
+            rec["mode"] = "replaces"
+    else:
+        q = {k: spec[k] for k in ("in_rate", "over_rate", "volume", "unit", "baseline_volume",
+                                  "volume_share") if k in spec}
+        for k in ("in_rate", "over_rate"):
+            if k not in q:
+                raise ScenarioError(f"{where}: {fld}.quota: field {k} is required")
+            _number(q[k], where, f"{fld}.quota.{k}", low=-1.0)
+        rec["quota"] = q
+    m = validate_measure(rec, file=source, context=fld)
+    return Entry(kind=kind, label=label, measure=m)
+
+
+def _build(data: dict, source: str, chain: tuple[Path, ...], folder: Path) -> Scenario:
+    line0 = line_of(data)
+    where = _place(source, line0)
+    for key in data:
+        if key != "__line__" and key not in _TOP:
+            raise ScenarioError(f"{where}: unknown field {key!r}{did_you_mean(key, _TOP)}; scenario "
+                                f"fields are {', '.join(_TOP)}")
+    name = data.get("name")
+    if not name:
+        raise ScenarioError(f"{where}: field name is required")
+    as_of = data.get("as_of")
+    if as_of is not None:
+        try:
+            as_of = as_date(as_of)
+        except ScenarioError:
+            raise ScenarioError(f"{where}: field as_of: value {as_of!r} is not a date; use YYYY-MM-DD") from None
+    base = None
+    extends = data.get("extends")
+    if extends:
+        path = find_scenario(str(extends), folder)
+        if path in chain:
+            cyc = " -> ".join(p.name for p in chain + (path,))
+            raise ScenarioError(f"{where}: field extends: cycle {cyc}; a scenario cannot extend itself "
+                                "directly or indirectly")
+        base = _load(path, chain if chain else (Path(source).resolve(),) if source != "<dict>" else ())
+    raw_measures = data.get("measures") or []
+    if not isinstance(raw_measures, list):
+        raise ScenarioError(f"{where}: field measures must be a list of entries")
+    entries = [_entry(r, k, source, str(name), as_of) for k, r in enumerate(raw_measures)]
+    labels = [e.label for e in entries]
+    dup = sorted({x for x in labels if labels.count(x) > 1})
+    if dup:
+        raise ScenarioError(f"{where}: duplicate measure label {dup[0]!r} in measures; give each entry "
+                            "a unique 'label'")
+    remove = data.get("remove") or []
+    if isinstance(remove, str):
+        remove = [remove]
+    lib = load_library()
+    known_labels = set(labels) | set(lib.measures)
+    for k, r in enumerate(remove):
+        if str(r) not in known_labels:
+            raise ScenarioError(f"{where}: {unknown('measure id', r, sorted(known_labels), f'remove[{k}]')}")
+    settings = strip_lines(data.get("settings") or {})
+    try:
+        st = Settings.model_validate(settings)
+    except Exception as exc:
+        err = exc.errors()[0] if hasattr(exc, "errors") else {"loc": (), "msg": str(exc)}
+        loc = ".".join(map(str, err.get("loc", ())))
+        raise ScenarioError(f"{where}: field settings.{loc}: {err.get('msg')} (value "
+                            f"{err.get('input')!r}); deficits is 'fixed' or 'zero'") from None
+    sc = Scenario(name=str(name), description=str(data.get("description") or ""),
+                  world=str(data.get("world") or "default"), as_of=as_of,
+                  extends=str(extends) if extends else None, measures=entries,
+                  remove=[str(r) for r in remove], settings=st, source=source)
+    sc._base = base
+    return sc
+
+
+def list_scenarios() -> list[str]:
+    """Names of the shipped scenario files."""
+    if not SCENARIOS_DIR.is_dir():
+        return []
+    return sorted(p.stem for p in SCENARIOS_DIR.iterdir() if p.suffix in _SUFFIXES)
+
+
+def validate_file(path: str | Path) -> Scenario:
+    """Load a scenario and check it compiles against its world (no solve); returns it."""
+    sc = Scenario.load(path)
+    from tradeshock.world import load_world
+
+    w = load_world(sc.world)
+    if sc.settings.elasticities is not None and sc.settings.elasticities not in w.elasticities:
+        raise ScenarioError(f"{path}: settings.elasticities: "
+                            + unknown("elasticity set", sc.settings.elasticities, list(w.elasticities)))
+    sc.to_shock(w)
+    return sc
+
+
+__all__ = ["Entry", "Scenario", "Settings", "find_scenario", "list_scenarios", "validate_file"]
