@@ -41,16 +41,12 @@ from tradeshock.errors import ScenarioError
 #: Default largest number of measures attributed exactly (2^10 = 1024 solves).
 EXACT_MAX = 10
 
-#: Folders searched for a scenario given by name (relative to the working directory).
-SCENARIO_DIRS = ("scenarios", "scenarios/games")
-
-
 # ----------------------------------------------------------------------------- helpers
 def load_scenario(spec: Any) -> Any:
     """A :class:`~tradeshock.scenario.Scenario` from an object, a mapping, a path or a name.
 
-    Names are looked up as ``scenarios/<name>.yaml`` (or ``.yml``/``.toml``) under the
-    working directory when no such file exists as given.
+    Names are resolved like ``extends`` (:func:`tradeshock.scenario.find_scenario`: the working
+    directory, then ``scenarios/``).
     """
     if hasattr(spec, "to_shock") and hasattr(spec, "measure_labels"):
         return spec  # a Scenario, or any object with the same two methods
@@ -60,21 +56,9 @@ def load_scenario(spec: Any) -> Any:
         return Scenario.from_dict(dict(spec), source="<dict>")
     path = Path(str(spec))
     if not path.exists():
-        for folder in SCENARIO_DIRS:
-            for ext in (".yaml", ".yml", ".toml"):
-                cand = Path(folder) / f"{spec}{ext}"
-                if cand.exists():
-                    path = cand
-                    break
-            if path.exists():
-                break
-    if not path.exists():
-        here = sorted(p.stem for d in SCENARIO_DIRS if Path(d).is_dir()
-                      for p in Path(d).glob("*.y*ml"))
-        from tradeshock.errors import unknown
+        from tradeshock.scenario import find_scenario
 
-        raise ScenarioError(unknown("scenario", str(spec), here, "scenarios/") +
-                            " (give a file path or a name in scenarios/)")
+        path = find_scenario(str(spec))
     return Scenario.load(path)
 
 
@@ -89,13 +73,18 @@ def scenario_deficits(scenario: Any, default: str = "fixed") -> str:
 
 
 def scenario_world(scenario: Any, world: Any = None) -> Any:
-    """The World to use: the one given, or the scenario's named world (default ``default``)."""
+    """The World to use: the one given, or the scenario's named world (default ``default``).
+
+    A scenario's ``settings.elasticities`` selects the world's alternative elasticity set.
+    """
     from tradeshock.world import World, load_world
 
     if isinstance(world, World):
         return world
     name = world or getattr(scenario, "world", None) or "default"
-    return load_world(str(name))
+    w = load_world(str(name))
+    elast = getattr(getattr(scenario, "settings", None), "elasticities", None)
+    return w.with_elasticities(str(elast)) if elast else w
 
 
 def solve_batch(world: Any, shocks: Sequence[Any], *, deficits: str = "fixed",
