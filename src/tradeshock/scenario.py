@@ -36,6 +36,7 @@ from tradeshock.errors import ScenarioError, did_you_mean, unknown
 from tradeshock.measures.library import (
     _place,
     as_date,
+    country_message,
     known_countries,
     line_of,
     load_library,
@@ -275,7 +276,7 @@ def _countries(v: Any, where: str, field: str) -> Any:
     known = known_countries()
     for k, c in enumerate(vals):
         if c not in known:
-            raise ScenarioError(f"{where}: {unknown('country', c, known, field if len(vals) == 1 else f'{field}[{k}]')}")
+            raise ScenarioError(f"{where}: {country_message(c, field if len(vals) == 1 else f'{field}[{k}]')}")
     out = expand(vals)
     return out[0] if len(out) == 1 else out
 

@@ -105,6 +105,24 @@ def product_list(name: str) -> pd.DataFrame:
     return pd.read_csv(path, dtype={"hs6": str})
 
 
+def country_message(code: object, field: str) -> str:
+    """'unknown country 'CHI' in <field>; did you mean CHN or CHL?' (same-prefix codes first)."""
+    known = known_countries()
+    code_s = str(code)
+    same = [c for c in known if len(c) == 3 and c[:2] == code_s.upper()[:2] and c != code_s]
+    if same:
+        rank = {c: k for k, c in enumerate(_MAJOR)}
+        pick = sorted(same, key=lambda c: (rank.get(c, len(rank)), c))[:3]
+        hint = "; did you mean " + (pick[0] if len(pick) == 1 else ", ".join(pick[:-1]) + f" or {pick[-1]}") + "?"
+        return f"unknown country {code!r} in {field}{hint}"
+    return unknown("country", code, known, field)
+
+
+#: Codes suggested first when several share a prefix (the countries of the default world).
+_MAJOR = ("CAN", "USA", "MEX", "CHN", "CHL", "JPN", "KOR", "IND", "GBR", "DEU", "FRA", "ITA", "ESP", "BRA",
+          "AUS", "RUS", "TUR", "IDN", "TWN", "ROW", "CHE")
+
+
 # ------------------------------------------------------------------ validation
 def _pydantic_message(exc: ValidationError, data: Mapping[str, Any]) -> tuple[str, str]:
     err = exc.errors()[0]
@@ -124,7 +142,7 @@ def _check_countries(m: Measure, where: str) -> None:
 
     def _one(code: str, fld: str) -> None:
         if code not in known:
-            raise ScenarioError(f"{where}: {unknown('country', code, known, fld)}")
+            raise ScenarioError(f"{where}: {country_message(code, fld)}")
 
     _one(m.imposer, "imposer")
     if m.targets != "all":
