@@ -55,7 +55,8 @@ class Anderson:
         dF = np.column_stack(self._df)
         dX = np.column_stack(self._dx)
         gram = dF.T @ dF
-        gram.flat[:: gram.shape[0] + 1] += 1e-14 * np.trace(gram) + 1e-300
+        diag = gram.flat[:: gram.shape[0] + 1]
+        gram.flat[:: gram.shape[0] + 1] = diag * (1 + 1e-12) + 1e-300
         try:
             gamma = np.linalg.solve(gram, dF.T @ fs)
         except np.linalg.LinAlgError:

@@ -169,7 +169,7 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
 
     theta, gam, io, alpha, wl = base.theta, base.va_share, base.io_share, base.final_share, base.value_added
     wl_total = wl.sum()
-    inner_tol = 0.1 * tol
+    outer_res = 1.0
 
     log_w = np.zeros(n)
     log_P = np.zeros((n, j))
@@ -179,7 +179,7 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
     inner_total = 0
     best = None
 
-    def inner(log_w: np.ndarray, log_P: np.ndarray) -> tuple[np.ndarray, int]:
+    def inner(log_w: np.ndarray, log_P: np.ndarray, inner_tol: float) -> tuple[np.ndarray, int]:
         inner_mixer.reset()
         for k in range(1, 10_001):
             lp_new, _ = eqs.price_index(eqs.input_cost(log_w, log_P, gam, io), weights, theta)
@@ -190,7 +190,8 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
         return lp_new, k
 
     for it in range(1, max_iter + 1):
-        log_P, k = inner(log_w, log_P)
+        # inexact inner solves: tighten the price loop as the wage loop converges
+        log_P, k = inner(log_w, log_P, max(0.1 * tol, min(1e-6, 1e-3 * outer_res)))
         inner_total += k
         log_c = eqs.input_cost(log_w, log_P, gam, io)
         lp_check, pi_new = eqs.price_index(log_c, weights, theta)
@@ -209,6 +210,7 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
         if res_p <= tol and res_x <= tol and res_tb <= tol:
             break
         f = np.log(np.maximum(va_new, 1e-300)) - (log_w + np.log(wl))
+        outer_res = float(np.max(np.abs(f)))
         log_w = mixer.step(log_w, f)
         log_w = log_w - np.log((np.exp(log_w) * wl).sum() / wl_total)
 
