@@ -47,6 +47,8 @@ def test_asymmetric_dependence_by_hand():
     assert d.loc[("B", "s0"), "asymmetry"] == pytest.approx(1 - 0.25)
     # A's exports to B across sectors: 30 and 10 -> HHI = 0.75^2 + 0.25^2
     assert d.loc[("B", "all"), "hhi_sectors"] == pytest.approx(0.625)
+    # A imports only sector 0 from B (20): import HHI across sectors 1
+    assert d.loc[("B", "all"), "hhi_import_sectors"] == pytest.approx(1.0)
     # A imports 20 + 20 of sector 0 from B and C: import shares 0.5, HHI 0.5
     assert d.loc[("C", "s0"), "import_share"] == pytest.approx(0.5)
     assert d.loc[("C", "s0"), "hhi_suppliers"] == pytest.approx(0.5)

@@ -4,7 +4,8 @@ For one country and each partner × sector this module measures, from the baseli
 
 - export and import concentration: Herfindahl–Hirschman indices (HHI, 0–1) of the country's
   exports of a sector across buyers (``hhi_partners``), of its imports across suppliers
-  (``hhi_suppliers``) and of its exports to a partner across sectors (``hhi_sectors``);
+  (``hhi_suppliers``), of its exports to a partner across sectors (``hhi_sectors``) and of its
+  imports from a partner across sectors (``hhi_import_sectors``);
 - the largest buyer of each sector and its share;
 - asymmetric dependence: the partner's share in the country's exports of the sector
   (``export_share``) against the country's share in the partner's imports of it
@@ -129,6 +130,7 @@ def exposure_metrics(world: Any, country: str, partner: str | Sequence[str] | No
     imp_exp_ratio = _div(imp.sum(axis=0), exp.sum(axis=0))
     # partner-level
     hhi_sectors = _hhi(exp, axis=1)                     # (N,) c's exports to p across sectors
+    hhi_import_sectors = _hhi(imp, axis=1)              # (N,) c's imports from p across sectors
 
     rows = []
     names = world.countries
@@ -142,7 +144,7 @@ def exposure_metrics(world: Any, country: str, partner: str | Sequence[str] | No
                 "import_share": _div(imp[p, j], imp[:, j].sum()),
                 "partner_world_export_share": _div(exports_all[p, j], exports_all[:, j].sum()),
                 "hhi_partners": hhi_partners[j], "hhi_suppliers": hhi_suppliers[j],
-                "hhi_sectors": hhi_sectors[p],
+                "hhi_sectors": hhi_sectors[p], "hhi_import_sectors": hhi_import_sectors[p],
                 "largest_buyer": names[big[j]] if exp[:, j].sum() > 0 else None,
                 "largest_buyer_share": big_share[j],
                 "world_export_hhi": world_export_hhi[j],
@@ -162,7 +164,7 @@ def exposure_metrics(world: Any, country: str, partner: str | Sequence[str] | No
             "import_share": _div(i_tot[p], i_tot.sum()),
             "partner_world_export_share": _div(wexp[p], wexp.sum()),
             "hhi_partners": float(_hhi(e_tot, axis=0)), "hhi_suppliers": float(_hhi(i_tot, axis=0)),
-            "hhi_sectors": hhi_sectors[p],
+            "hhi_sectors": hhi_sectors[p], "hhi_import_sectors": hhi_import_sectors[p],
             "largest_buyer": names[int(np.argmax(e_tot))] if e_tot.sum() > 0 else None,
             "largest_buyer_share": _div(e_tot.max(), e_tot.sum()),
             "world_export_hhi": float(_hhi(wexp, axis=0)),

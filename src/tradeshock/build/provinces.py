@@ -280,6 +280,13 @@ def build_provinces(raw_provinces_dir: str | Path, out_dir: str | Path,
         ],
         "files": ["provinces.parquet", "concordance.parquet", "sector_shares.parquet",
                   "products.parquet"],
+        "map": {
+            "file": "canada_map.json",
+            "built_by": "tradeshock.build.provinces.convert_svg_map (from the npm package "
+                        "@svg-maps/canada 2.0.0; not part of this build, its source is not in "
+                        "shared/data)",
+            "licence": "CC BY 4.0 (Victor Cazanave, based on MapSVG); source recorded in the file",
+        },
     }
     written = [
         _write_table(provinces, out / "provinces.parquet"),
