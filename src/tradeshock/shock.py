@@ -167,6 +167,14 @@ class Shock:
                          "sectors": sectors, "label": label})
         return self
 
+    def copy(self) -> Shock:
+        """An independent copy (same world; arrays and log copied) to branch a shock."""
+        new = Shock(self.world)
+        new.tariffs = self.tariffs.copy()
+        new.trade_cost_hat = self.trade_cost_hat.copy()
+        new.log = [dict(entry) for entry in self.log]
+        return new
+
     # ------------------------------------------------------------ inspection
     @property
     def embargoed(self) -> np.ndarray:
