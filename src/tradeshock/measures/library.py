@@ -109,7 +109,9 @@ def country_message(code: object, field: str) -> str:
     """'unknown country 'CHI' in <field>; did you mean CHN or CHL?' (same-prefix codes first)."""
     known = known_countries()
     code_s = str(code)
-    same = [c for c in known if len(c) == 3 and c[:2] == code_s.upper()[:2] and c != code_s]
+    up = code_s.upper()
+    same = [c for c in known if len(c) == 3 and c != code_s
+            and (c[:2] == up[:2] or sorted(c) == sorted(up) or c == up)]
     if same:
         rank = {c: k for k, c in enumerate(_MAJOR)}
         pick = sorted(same, key=lambda c: (rank.get(c, len(rank)), c))[:3]
