@@ -7,7 +7,6 @@ of the raw files) and shared/data/macro2024 (2024 Census / WDI figures); each is
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -78,6 +78,7 @@ def aggregate_world(world: World, regions: Mapping[str, Sequence[str]],
     ------
     DataError
         Unknown code (the message lists valid ones), a code in two groups, or an empty group.
+
     """
     regions = dict(regions or {})
     sectors = dict(sectors or {})
@@ -99,7 +100,6 @@ def aggregate_world(world: World, regions: Mapping[str, Sequence[str]],
     tariffs[np.arange(na), np.arange(na), :] = 0.0
 
     y = world.gross_output                                         # (N, J)
-    ny = len(new_s)
     cnt_cs = np.einsum("an,sj->as", mc, ms)
     w_y = np.einsum("an,sj,nj->as", mc, ms, y)
     va = _wavg(np.einsum("an,sj,nj->as", mc, ms, world.va_share * y), w_y,

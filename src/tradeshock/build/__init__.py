@@ -62,6 +62,7 @@ def build(raw: str | Path, out: str | Path | None = None,
         Output data folder; defaults to the package's ``data/`` folder.
     only
         Step names to run (default: all, in order).
+
     """
     raw = Path(raw)
     if not raw.is_dir():

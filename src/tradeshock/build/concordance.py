@@ -24,8 +24,17 @@ from typing import Any
 
 import pandas as pd
 
-from tradeshock.build.common import (SRC_CONCORDANCE, SRC_US_HS10, SRC_WIOD_INDUSTRIES, build_date,
-                                     clean, raw_file, read_raw, write_json, write_table)
+from tradeshock.build.common import (
+    SRC_CONCORDANCE,
+    SRC_US_HS10,
+    SRC_WIOD_INDUSTRIES,
+    build_date,
+    clean,
+    raw_file,
+    read_raw,
+    write_json,
+    write_table,
+)
 from tradeshock.build.sectors import ISIC3_TO_SECTOR, SECTOR_CODES, WIOD_CODES
 from tradeshock.errors import DataError
 
@@ -98,7 +107,7 @@ def hs6_wiod(raw: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
                           "isic3": "", "rule": "hs4_majority"})
     if extra:
         table = pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
-    code = dict(zip(SECTOR_CODES, WIOD_CODES))
+    code = dict(zip(SECTOR_CODES, WIOD_CODES, strict=True))
     table["wiod"] = table["sector"].map(code)
     table = table[["hs6", "sector", "wiod", "isic3", "rule"]].sort_values("hs6").reset_index(drop=True)
 

@@ -23,8 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tradeshock.build.common import (SRC_CP2015, build_date, clean, raw_file, read_matrix,
-                                     write_table)
+from tradeshock.build.common import SRC_CP2015, build_date, clean, raw_file, read_matrix, write_table
 from tradeshock.build.names import country_names
 from tradeshock.world import World
 
@@ -82,12 +81,12 @@ def calibrate(raw: Path) -> tuple[World, dict[str, Any]]:
     exports = flows.sum(axis=0)                                                    # [i, j]
     short = exports > go
     raised = [{"country": COUNTRIES[i], "sector": SECTORS[j][0], "gross_output": go[i, j],
-               "exports": exports[i, j]} for i, j in zip(*np.nonzero(short))]
+               "exports": exports[i, j]} for i, j in zip(*np.nonzero(short), strict=True)]
     go_adj = np.maximum(go, exports)
     flows[diag, diag, :] = go_adj - exports
 
     neg_io = [{"country": COUNTRIES[n], "input_sector": SECTORS[k][0], "sector": SECTORS[j][0],
-               "share": io[n, k, j]} for n, k, j in zip(*np.nonzero(io < 0))]
+               "share": io[n, k, j]} for n, k, j in zip(*np.nonzero(io < 0), strict=True)]
     io = np.clip(io, 0.0, None)                  # one negative cell in the file (CAN), see report
     col = io.sum(axis=1, keepdims=True)          # IO column sums: 1 up to rounding (<= 7e-7), or 0
     io = np.divide(io, col, out=np.zeros_like(io), where=col > 0)
@@ -117,8 +116,9 @@ def calibrate(raw: Path) -> tuple[World, dict[str, Any]]:
         "io_negative_cells_clipped": neg_io,
         "alpha_negative_cells_clipped": int(neg.sum()),
         "alpha_negative_mass_clipped": float(-alpha_raw[neg].sum()),
-        "alpha_negative_cells": [{"country": COUNTRIES[n], "sector": SECTORS[j][0],
-                                  "alpha": alpha_raw[n, j]} for n, j in zip(*np.nonzero(neg))],
+        "alpha_negative_cells": [
+            {"country": COUNTRIES[n], "sector": SECTORS[j][0], "alpha": alpha_raw[n, j]}
+            for n, j in zip(*np.nonzero(neg), strict=True)],
         "world_value_added_usd_bn": value_added.sum() / 1e3,
     }
     prov = {

@@ -59,7 +59,7 @@ def theta_wiod(raw: Path) -> tuple[np.ndarray, dict[str, float]]:
         w = world_trade[idx]
         theta[SECTOR_CODES.index(s)] = float(np.dot(w, t[idx]) / w.sum())
         if len(parts) > 1:
-            weights.update({f"{s}<-{p}": float(x / w.sum()) for p, x in zip(parts, w)})
+            weights.update({f"{s}<-{p}": float(x / w.sum()) for p, x in zip(parts, w, strict=True)})
     return theta, weights
 
 

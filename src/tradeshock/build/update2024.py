@@ -37,13 +37,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tradeshock.build.common import (SRC_CONCORDANCE, SRC_CP2015, SRC_MACRO2024, SRC_US_HS10,
-                                     SRC_WIOD2013, build_date, clean, raw_file, read_raw)
+from tradeshock.build.common import (
+    SRC_CONCORDANCE,
+    SRC_CP2015,
+    SRC_MACRO2024,
+    SRC_US_HS10,
+    SRC_WIOD2013,
+    build_date,
+    clean,
+    raw_file,
+    read_raw,
+)
 from tradeshock.build.concordance import hs6_wiod, read_us_imports
-from tradeshock.build.cp_map import EU27, cp2005_tariffs
+from tradeshock.build.cp_map import EU27
 from tradeshock.build.names import country_names
 from tradeshock.build.sectors import SECTOR_CODES, SECTOR_LABELS
-from tradeshock.build.wiod import SRC_SIMONOVSKA_WAUGH, calibrate as calibrate_wiod, method_notes
+from tradeshock.build.wiod import SRC_SIMONOVSKA_WAUGH, method_notes
+from tradeshock.build.wiod import calibrate as calibrate_wiod
 from tradeshock.errors import ConvergenceError, DataError
 from tradeshock.world import World
 
@@ -129,7 +139,7 @@ def us_import_targets(raw: Path, countries: tuple[str, ...], flows2011: np.ndarr
     """Fixed US import cells (partner, sector) → US$ million, US tariff rows, and a report."""
     conc, _ = hs6_wiod(raw)
     us = read_us_imports(raw)
-    sector = us["hs6"].map(dict(zip(conc["hs6"], conc["sector"])))
+    sector = us["hs6"].map(dict(zip(conc["hs6"], conc["sector"], strict=True)))
     us = us.assign(sector=sector)
     goods = us["sector"].isin(GOODS)
     ci = {c: k for k, c in enumerate(countries)}
@@ -165,7 +175,7 @@ def us_import_targets(raw: Path, countries: tuple[str, ...], flows2011: np.ndarr
             base = flows2011[usa, idx, k]
             share = base / base.sum() if base.sum() > 0 else (
                 flows2011[usa, idx].sum(axis=1) / flows2011[usa, idx].sum())
-            for m, sh in zip(members, share):
+            for m, sh in zip(members, share, strict=True):
                 cells[(m, s)] = v[k] * sh
     # US tariff rows
     ref = us[goods & us["partner"].isin(MFN_REFERENCE)].groupby("sector")[["imports", "duty"]].sum()
@@ -301,7 +311,7 @@ def calibrate(raw: Path) -> tuple[World, dict[str, Any]]:
     countries = base.countries
     ci = {c: k for k, c in enumerate(countries)}
     si = {s: k for k, s in enumerate(SECTOR_CODES)}
-    n, j = base.n_countries, base.n_sectors
+    n = base.n_countries
     margins = read_margins(raw)
     gdp, gdp_flags = gdp_targets(margins, countries)
     va2011 = base.value_added

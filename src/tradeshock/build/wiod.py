@@ -25,8 +25,15 @@ from typing import Any
 
 import numpy as np
 
-from tradeshock.build.common import (SRC_CP2015, SRC_WIOD2013, SRC_WIOD_INDUSTRIES, build_date, clean,
-                                     raw_file, read_rdata)
+from tradeshock.build.common import (
+    SRC_CP2015,
+    SRC_WIOD2013,
+    SRC_WIOD_INDUSTRIES,
+    build_date,
+    clean,
+    raw_file,
+    read_rdata,
+)
 from tradeshock.build.cp_map import cp2005_tariffs, theta_wiod
 from tradeshock.build.names import country_names
 from tradeshock.build.sectors import SECTOR_CODES, SECTOR_LABELS, WIOD_CODES
@@ -122,7 +129,8 @@ def calibrate(raw: Path) -> tuple[World, dict[str, Any]]:
         "usa_to_can_usd_bn": fl[ci["CAN"], ci["USA"]].sum() / 1e3,
         "mex_to_usa_usd_bn": fl[ci["USA"], ci["MEX"]].sum() / 1e3,
         "theta_merge_weights": theta_weights,
-        "non_tradable_sectors": [s for s, tr in zip(SECTOR_CODES, arrays["tradable"]) if not tr],
+        "non_tradable_sectors": [s for s, tr in zip(SECTOR_CODES, arrays["tradable"], strict=True)
+                                 if not tr],
     })
     prov = {
         "title": "WIOD 2011: 40 countries + ROW x 35 sectors (WIOD 2013 release)",
