@@ -197,3 +197,24 @@ def test_result_provinces_with_the_engine_add_up_exactly():
     assert (df.groupby("sector")["value_added_change_pct"].nunique() == 1).all()
     s = province_summary(res)
     assert s["value_added_change"].sum() == pytest.approx(want.sum(), rel=1e-10)
+
+
+def test_adding_up_holds_for_any_shares_and_changes():
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+    w = _world()
+
+    @hypothesis.settings(max_examples=10, deadline=None)
+    @hypothesis.given(seed=st.integers(0, 2**31 - 1))
+    def check(seed):
+        rng = np.random.default_rng(seed)
+        raw = rng.dirichlet(np.full(13, 0.3), size=35)
+        shares = pd.DataFrame(raw, index=WIOD, columns=list(PROVINCES))
+        shares = shares.div(shares.sum(axis=1), axis=0)
+        base = rng.uniform(1, 1e5, 35)
+        cf = base * rng.uniform(0.5, 1.5, 35)
+        df = province_results(_result(w, base, cf), shares=shares)
+        got = df.groupby("sector")["value_added_change"].sum().loc[WIOD].to_numpy()
+        np.testing.assert_allclose(got, (cf - base) * 1.369, rtol=1e-9, atol=1e-7)
+
+    check()

@@ -200,7 +200,8 @@ def _cutoff_shocks(world: Any, country: str, pairs: list[tuple[str, str]], direc
     return shocks
 
 
-def _solve(world: Any, shocks: list, backend: str, workers: int | None) -> list:
+def _solve(world: Any, shocks: list, backend: str, workers: int | None,
+           deficits: str = "fixed") -> list:
     if not shocks:
         return []
     try:
@@ -210,9 +211,8 @@ def _solve(world: Any, shocks: list, backend: str, workers: int | None) -> list:
     if backend == "serial":
         from tradeshock.simulate import simulate
 
-        return [simulate(world, s) for s in shocks]
-
-    return list(solve_many(world, shocks, backend=backend, workers=workers))
+        return [simulate(world, s, deficits=deficits) for s in shocks]
+    return list(solve_many(world, shocks, deficits=deficits, backend=backend, workers=workers))
 
 
 def _outcomes(results: list, country: str, partner: list[str], sectors: list[str]) -> pd.DataFrame:
@@ -233,7 +233,7 @@ def _outcomes(results: list, country: str, partner: list[str], sectors: list[str
 
 def cutoff_costs(world: Any, country: str, pairs: Sequence[tuple[str, str]],
                  direction: str = "exports", backend: str = "processes",
-                 workers: int | None = None) -> pd.DataFrame:
+                 workers: int | None = None, deficits: str = "fixed") -> pd.DataFrame:
     """GE cost to ``country`` of losing each (partner, sector) flow (``sector="all"``: all).
 
     Parameters
@@ -260,7 +260,7 @@ def cutoff_costs(world: Any, country: str, pairs: Sequence[tuple[str, str]],
         shocks = _cutoff_shocks(world, country, pairs, direction)
     except ShockError as exc:
         raise DataError(str(exc)) from None
-    results = _solve(world, shocks, backend, workers)
+    results = _solve(world, shocks, backend, workers, deficits)
     out = _outcomes(results, country, [p for p, _ in pairs], [s for _, s in pairs])
     out.insert(0, "sector", [s for _, s in pairs])
     out.insert(0, "partner", [p for p, _ in pairs])
@@ -272,7 +272,7 @@ def cutoff_costs(world: Any, country: str, pairs: Sequence[tuple[str, str]],
 def exposure(country: str, partner: str | Sequence[str] | None = None, world: Any = "default",
              sector: str | Sequence[str] | None = None, cutoffs: bool = True,
              min_share: float | None = None, backend: str = "processes",
-             workers: int | None = None) -> pd.DataFrame:
+             workers: int | None = None, deficits: str = "fixed") -> pd.DataFrame:
     """Dependence and coercion exposure of ``country``: a ranked tidy table.
 
     Parameters
@@ -295,6 +295,8 @@ def exposure(country: str, partner: str | Sequence[str] | None = None, world: An
         :data:`MIN_SHARE` over all partners, every non-zero flow when ``partner`` is given.
     backend, workers
         Parallel backend of :func:`tradeshock.parallel.solve_many`.
+    deficits
+        Deficit treatment of the cut-off counterfactuals (``"fixed"`` or ``"zero"``).
 
     Returns
     -------
@@ -339,7 +341,7 @@ def exposure(country: str, partner: str | Sequence[str] | None = None, world: An
         pm = list(zip(df.loc[want_m, "partner"], df.loc[want_m, "sector"], strict=True))
         shocks = (_cutoff_shocks(w, country, px, "exports")
                   + _cutoff_shocks(w, country, pm, "imports"))
-        results = _solve(w, shocks, backend, workers)
+        results = _solve(w, shocks, backend, workers, deficits)
         n_solves = len(results)
         rx = _outcomes(results[:len(px)], country, [p for p, _ in px], [s for _, s in px])
         rm = _outcomes(results[len(px):], country, [p for p, _ in pm], [s for _, s in pm])
@@ -358,6 +360,6 @@ def exposure(country: str, partner: str | Sequence[str] | None = None, world: An
         "unit": f"US$ million, {w.year}, producer prices; shares/HHI as fractions; *_pct in percent",
         "world": w.name, "country": country, "min_share": min_share, "solves": n_solves,
         "seconds": round(time.perf_counter() - t0, 3),
-        "cutoff": "embargo (d-hat = infinity) in the Caliendo-Parro engine, deficits fixed",
+        "cutoff": f"embargo (d-hat = infinity) in the Caliendo-Parro engine, deficits {deficits}",
     })
     return df

@@ -38,6 +38,7 @@ def exposure_cmd(
                                          "flow with --partner"),
     backend: str = typer.Option("processes", "--backend", help="processes | dask | serial"),
     workers: int = typer.Option(None, "--workers", help="Parallel workers (default: all cores)"),
+    deficits: str = typer.Option("fixed", "--deficits", help="fixed | zero (cut-off counterfactuals)"),
     top: int = typer.Option(20, "--top", help="Rows shown in the terminal"),
 ) -> None:
     """Trade dependence of COUNTRY: concentration (HHI), asymmetry, supplier dependence, cut-off costs."""
@@ -48,7 +49,7 @@ def exposure_cmd(
 
     df = exposure(country.upper(), partner=partner.upper() if partner else None, world=world,
                   sector=sector, cutoffs=cutoffs, min_share=min_share, backend=backend,
-                  workers=workers)
+                  workers=workers, deficits=deficits)
     con = Console()
     cols = ["partner", "sector", "exports", "export_share", "partner_import_share", "hhi_partners",
             "cutoff_real_income_pct", "cutoff_output_pct", "supplier_cutoff_real_income_pct"]
