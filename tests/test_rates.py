@@ -1,0 +1,175 @@
+"""Effective rates: stacking rules, CUSMA shares, quotas, and the tracker's independent series."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tradeshock.errors import ScenarioError
+from tradeshock.measures import load_library
+from tradeshock.measures.schema import Measure
+from tradeshock.rates import (
+    GOODS,
+    compile_measures,
+    effective_rates,
+    product_mix,
+    product_rates,
+    product_weighted_rate,
+    rate_timeline,
+    stack,
+)
+
+RAW = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "raw"
+WEIGHTS = Path(__file__).resolve().parents[1] / "src" / "tradeshock" / "data" / "trade_weights"
+
+
+@pytest.fixture(scope="module")
+def world():
+    from tradeshock.world import load_world
+
+    return load_world("default")
+
+
+def _m(ident, rate, group="g", excluded_by=(), **kw):
+    return Measure(id=ident, title=ident, imposer="USA", rate=rate, start="2025-01-01",
+                   source={"title": "t"}, stacking={"group": group, "excluded_by": list(excluded_by)}, **kw)
+
+
+# ------------------------------------------------------------------ stacking (analytic)
+def test_stack_groups_do_not_stack_and_exclusions_apply():
+    s232_steel, s232_auto = _m("a", 0.50, "s232"), _m("b", 0.25, "s232")
+    ieepa = _m("c", 0.35, "ieepa", excluded_by=["s232"])
+    fent = _m("d", 0.20, "fent")
+    cov = [np.array([1.0, 0.0, 0.4]), np.array([1.0, 1.0, 0.0]), np.ones(3), np.ones(3)]
+    rates = [np.full(3, 0.50), np.full(3, 0.25), np.full(3, 0.35), np.full(3, 0.20)]
+    got = stack([s232_steel, s232_auto, ieepa, fent], cov, rates)
+    # product 0: both 232 (max 50%) + fentanyl; IEEPA gives way to 232
+    # product 1: auto 232 only (25%) + fentanyl
+    # product 2: 40% steel 232, the other 60% pays IEEPA, plus fentanyl on all
+    assert got == pytest.approx([0.50 + 0.20, 0.25 + 0.20, 0.4 * 0.50 + 0.6 * 0.35 + 0.20])
+
+
+# ------------------------------------------------------------------ packaged weights (sources)
+def test_us_import_totals_match_source():
+    # SOURCES.md (us_tariffs_twt): Canada total $411.7bn, China total $429.4bn
+    imp = pd.read_parquet(WEIGHTS / "us_imports_hs6.parquet")
+    tot = imp.groupby("exporter")["imports"].sum() / 1e3
+    assert tot["CAN"] == pytest.approx(411.7, abs=0.1)
+    assert tot["CHN"] == pytest.approx(429.4, abs=0.1)
+
+
+def test_usmca_share_near_published_claims():
+    # FACTS 1.1: ~90% of Canadian exports qualified for USMCA by early 2026 (Osler)
+    mix = product_mix("USA", "CAN")
+    share = float((mix["usmca_share"] * mix["weight"]).sum() / mix["weight"].sum())
+    assert 0.85 <= share <= 0.93
+
+
+def test_us_mfn_simple_average_near_wto_profile():
+    # WTO World Tariff Profiles: US simple-average MFN applied tariff about 3.3%
+    mfn = pd.read_parquet(WEIGHTS / "us_mfn_hs6.parquet")["mfn_rate"]
+    assert mfn.mean() == pytest.approx(0.033, abs=0.005)
+
+
+# ------------------------------------------------------------------ product-level rules (FACTS)
+def _add(as_of, target, hs6):
+    df = product_rates(as_of, "USA", target)
+    return float(df.loc[df["hs6"] == hs6, "add"].iloc[0])
+
+
+def test_china_fentanyl_on_all_goods():
+    # FACTS 1.4: 10% from 2025-02-04, 20% from 2025-03-04 (before any other measure)
+    assert product_weighted_rate("2025-02-04", "USA", "CHN") == pytest.approx(0.10)
+    assert product_weighted_rate("2025-03-06", "USA", "CHN") == pytest.approx(0.20)
+
+
+def test_s232_precedence_over_ieepa():
+    # flat-rolled steel 7208.xx on 2025-07-01: 232 at 50% replaces the IEEPA Canada duty;
+    # China's fentanyl 20% stacks, its reciprocal 10% does not (FACTS 1.5, Yormick)
+    assert _add("2025-07-01", "CAN", "720851") == pytest.approx(0.50)
+    assert _add("2025-07-01", "CHN", "720851") == pytest.approx(0.70)
+
+
+def test_cusma_exemption_uses_claim_share():
+    mix = product_mix("USA", "CAN")
+    row = mix[mix["hs6"] == "847130"].iloc[0]    # laptops: no 232, not energy
+    assert _add("2025-09-01", "CAN", "847130") == pytest.approx(0.35 * (1 - row["usmca_share"]))
+
+
+def test_s122_exemptions_and_usmca():
+    # FACTS 1.10: 10%; crude oil (ch. 27) exempt; USMCA goods exempt
+    assert _add("2026-03-01", "KOR", "271019") == pytest.approx(0.0)
+    assert _add("2026-03-01", "IND", "610910") == pytest.approx(0.10)
+
+
+def test_canada_s338_jump_near_tracker():
+    # US_TRACKER_EVENTS: Section 338 adds +1.85 pp on Canada (5.82% -> 7.67%)
+    jump = product_weighted_rate("2026-08-19", "USA", "CAN") - product_weighted_rate("2026-08-01", "USA", "CAN")
+    assert jump == pytest.approx(0.0185, abs=0.003)
+
+
+# ------------------------------------------------------------------ sector rates on the world
+def test_effective_rates_table(world):
+    df = effective_rates("2024-06-01", world=world)        # before any library measure
+    assert list(df.columns) == ["importer", "exporter", "sector", "rate", "base_rate", "trade_weight"]
+    assert set(df["sector"]) <= set(GOODS)
+    assert np.allclose(df["rate"], df["base_rate"])
+    one = effective_rates("2026-03-01", imposer="USA", target="CAN", world=world)
+    assert len(one) == len(GOODS) and (one["rate"] >= one["base_rate"] - 1e-12).all()
+    metals = one.set_index("sector").loc["metals"]
+    assert 0.2 < metals["rate"] < 0.5                      # 50% on steel/aluminum lines, less elsewhere
+    with pytest.raises(ScenarioError, match="did you mean .*CAN"):
+        effective_rates("2026-03-01", imposer="USA", target="CNA", world=world)
+
+
+def test_cited_trade_coverage_china_on_canada(world):
+    # FACTS 3.1: pork C$468.6M at 25%, at 1.369 CAD/USD, over the world's CHN<-CAN food flow
+    lib = load_library()
+    comp = compile_measures(world, [lib.get("cn-adisc-can-pork-25")])
+    n, i, j = world.countries.index("CHN"), world.countries.index("CAN"), world.sectors.index("food")
+    expect = 0.25 * (468.6 / 1.369) / world.flows[n, i, j]
+    assert comp.tariffs[n, i, j] - world.tariffs[n, i, j] == pytest.approx(expect)
+
+
+def test_quota_rent_is_over_minus_in_times_quota(world):
+    lib = load_library()
+    comp = compile_measures(world, [lib.get("ca-steel-trq-nonfta-50")])
+    r = next(x for x in comp.quota_rents if x["exporter"] == "CHN")
+    assert r["rent"] == pytest.approx(0.5 * 0.5 * r["covered_flow"])
+    n, i, j = world.countries.index("CAN"), world.countries.index("CHN"), world.sectors.index("metals")
+    assert comp.tariffs[n, i, j] > world.tariffs[n, i, j]        # binding: over-quota rate at the margin
+    free = compile_measures(world, [lib.get("ca-steel-trq-fta-100")])
+    assert not free.quota_rents and np.allclose(free.tariffs, world.tariffs)
+
+
+def test_rate_timeline(world):
+    tl = rate_timeline("USA", "CAN", world=world)
+    assert list(tl.columns) == ["date", "rate", "base_rate"]
+    assert tl["rate"].iloc[0] == pytest.approx(tl["base_rate"].iloc[0])
+    # IEEPA end (2026-02-24) lowers the rate on Canada
+    d = pd.Timestamp("2026-02-24").date()
+    k = list(tl["date"]).index(d)
+    assert tl["rate"].iloc[k] < tl["rate"].iloc[k - 1]
+
+
+# ------------------------------------------------------------------ independent tracker series
+@pytest.mark.raw
+@pytest.mark.skipif(not RAW.exists(), reason="../shared/data/raw not available")
+@pytest.mark.parametrize("partner, date, tol", [
+    ("CHINA", "2025-03-06", 0.005),     # fentanyl only: both 20%
+    ("CHINA", "2025-06-03", 0.025),     # Geneva truce; tracker also exempts electronics/Annex II
+    ("CHINA", "2025-10-14", 0.025),
+    ("CHINA", "2026-02-24", 0.01),      # Section 122 + Section 232
+    ("CHINA", "2026-04-06", 0.01),
+    ("MEXICO", "2025-08-07", 0.005),
+    ("MEXICO", "2026-04-06", 0.005),
+    ("CANADA", "2026-04-06", 0.01),     # tracker: all CAN goods S122-exempt; we tax the non-USMCA share
+])
+def test_against_tracker(partner, date, tol):
+    t = pd.read_csv(RAW / "us_tariffs_twt" / "country-by-time.csv")
+    ref = float(t[(t["country_name"] == partner) & (t["date"] == date)]["effective tariff"].iloc[0]) / 100
+    iso = {"CHINA": "CHN", "MEXICO": "MEX", "CANADA": "CAN"}[partner]
+    assert product_weighted_rate(date, "USA", iso) == pytest.approx(ref, abs=tol)
