@@ -326,7 +326,8 @@ def attribute(scenario: Any, world: Any = None, *, focus: str = "CAN",
                                   "variable": keys["variable"], "unit": keys["unit"],
                                   "contribution": phi[i], "se": se[i]}))
     if np.any(np.abs(base) > 1e-7 * (1.0 + np.abs(table[full]))):  # the base has effects
-        bname = getattr(sc, "extends", None) or "base scenario"
+        bname = getattr(sc, "extends", None) or (
+            f"measures in force on {sc.as_of}" if getattr(sc, "as_of", None) else "base scenario")
         rows.append(pd.DataFrame({"measure": f"(base: {bname})", "country": keys["country"],
                                   "variable": keys["variable"], "unit": keys["unit"],
                                   "contribution": base, "se": 0.0}))

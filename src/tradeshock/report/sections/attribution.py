@@ -11,21 +11,35 @@ from __future__ import annotations
 from typing import Any
 
 TITLE = "Deal attribution: each measure's contribution"
-ENABLED_BY = "attribution"
+
+
+def _is_base(measure: str) -> bool:
+    return str(measure).startswith("(base")
 
 
 def _waterfall(ctx: Any, contrib: Any, country: str, variable: str, unit: str) -> str:
+    """One outcome: a bar per measure, then the package total (the base, if any, in a note)."""
     import plotly.graph_objects as go
 
     from tradeshock.analysis.attribution import waterfall_table
 
-    d = waterfall_table(contrib, country, variable)
+    pkg = contrib[~contrib["measure"].map(_is_base)]
+    d = waterfall_table(pkg, country, variable)
+    d.loc[d.index[-1], "measure"] = "package total"
     fig = go.Figure(go.Waterfall(
         x=list(d["measure"]), y=list(d["contribution"]),
         measure=["relative"] * (len(d) - 1) + ["total"],
         text=[f"{v:+.3g}" for v in d["contribution"]], textposition="outside"))
-    fig.update_layout(title=f"{country} {variable}: contributions ({unit})", showlegend=False)
-    return ctx.figure(fig, height=360)
+    fig.update_layout(title=f"{country} {variable.replace('_', ' ')} ({unit})", showlegend=False)
+    html = ctx.figure(fig, height=380)
+    base = contrib[contrib["measure"].map(_is_base) & (contrib["country"] == country)
+                   & (contrib["variable"] == variable)]
+    if not base.empty:
+        b = float(base["contribution"].iloc[0])
+        html += ctx.note(f"On top of {base['measure'].iloc[0][1:-1]}, which alone accounts for "
+                         f"{b:+.4g} ({unit}); with it the total is "
+                         f"{b + float(d['contribution'].iloc[-1]):+.4g}.")
+    return html
 
 
 def render(result: Any, ctx: Any) -> str | None:
@@ -37,23 +51,23 @@ def render(result: Any, ctx: Any) -> str | None:
         return None
     home = ctx.home
     a = contrib.attrs
-    parts = [f'<p>{ctx.esc(a.get("method", "Shapley"))} over {a.get("n_measures", "?")} measures '
-             f'of scenario {ctx.esc(a.get("scenario", ""))}: {a.get("n_solves", "?")} '
-             "general-equilibrium solves. Each measure's contribution is its marginal effect "
-             "averaged over every order in which the measures could be added; the "
-             "contributions add up exactly to the package's total effect.</p>"]
+    how = (f'{ctx.esc(a["method"])} over {a.get("n_measures")} measures of scenario '
+           f'{ctx.esc(a.get("scenario", ""))} ({a.get("n_solves")} general-equilibrium solves). '
+           if "method" in a else "")
+    parts = [f"<p>{how}Each measure's contribution is its marginal effect averaged over every "
+             "order in which the measures could be added; the contributions add up exactly to "
+             "the package's total effect.</p>"]
     pairs = ctx.options.get("attribution_variables")
     if not pairs:
         pairs = [(home, "real_income")]
-        prov = contrib[(contrib["country"] == home) &
-                       contrib["variable"].str.startswith("province_value_added_change:")]
+        pkg = contrib[~contrib["measure"].map(_is_base) & (contrib["country"] == home)]
+        prov = pkg[pkg["variable"].str.startswith("province_value_added_change:")]
         if not prov.empty:
             tot = prov.groupby("variable")["contribution"].sum().sort_values()
             pairs += [(home, tot.index[0]), (home, tot.index[-1])]
         else:
-            sec = contrib[(contrib["country"] == home) &
-                          contrib["variable"].str.startswith("value_added_change:")
-                          & (contrib["variable"] != "value_added_change:total")]
+            sec = pkg[pkg["variable"].str.startswith("value_added_change:")
+                      & (pkg["variable"] != "value_added_change:total")]
             if not sec.empty:
                 tot = sec.groupby("variable")["contribution"].sum().sort_values()
                 pairs += [(home, tot.index[0]), (home, tot.index[-1])]
@@ -61,7 +75,8 @@ def render(result: Any, ctx: Any) -> str | None:
         sub = contrib[(contrib["country"] == country) & (contrib["variable"] == variable)]
         if sub.empty:
             continue
-        unit = "percentage points" if sub["unit"].iloc[0] == "percent" else sub["unit"].iloc[0]
+        unit = "percentage points" if sub["unit"].iloc[0] == "percent" else \
+            str(sub["unit"].iloc[0]).split(" (")[0]
         parts.append(_waterfall(ctx, contrib, country, variable, unit))
     wel = contrib[(contrib["variable"] == "real_income") & contrib["country"].isin(ctx.focus)]
     if not wel.empty:
@@ -73,7 +88,7 @@ def render(result: Any, ctx: Any) -> str | None:
         wide = pd.concat([wide, total[["measure", *cols]]], ignore_index=True)
         parts.append(ctx.table(wide, caption="Real income: contribution of each measure",
                                unit="percentage points of real income change", percent=cols,
-                               digits=3))
+                               digits=4))
     if float(contrib["se"].max()) > 0:
         parts.append(ctx.note("Sampled Shapley values: the standard errors (column se in the "
                               "exported table) measure the sampling error of each number."))

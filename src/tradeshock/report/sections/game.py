@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 TITLE = "The three powers' game"
-ENABLED_BY = "game"
 
 
 def render(result: Any, ctx: Any) -> str | None:

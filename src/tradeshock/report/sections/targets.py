@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 TITLE = "Diversification target"
-ENABLED_BY = "target"
 
 
 def render(result: Any, ctx: Any) -> str | None:
