@@ -204,7 +204,7 @@ def test_adding_up_holds_for_any_shares_and_changes():
     st = hypothesis.strategies
     w = _world()
 
-    @hypothesis.settings(max_examples=10, deadline=None)
+    @hypothesis.settings(max_examples=5, deadline=None)
     @hypothesis.given(seed=st.integers(0, 2**31 - 1))
     def check(seed):
         rng = np.random.default_rng(seed)
