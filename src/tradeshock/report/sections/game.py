@@ -25,17 +25,23 @@ def render(result: Any, ctx: Any) -> str | None:
              "Payoffs: " + ", ".join(f"{k}: {ctx.esc(v)}" for k, v in outcomes.items()) +
              " (percent change from the baseline).</p>"]
     m = g.matrix()
-    label = [" / ".join(f"{p} {r[p]}" for p in players) for _, r in m.iterrows()]
-    fig = go.Figure([go.Bar(name=p, x=label, y=m[f"payoff_{p}"]) for p in players])
-    fig.update_layout(barmode="group", title="Payoff of each player by move profile",
-                      yaxis_title="percent", xaxis_tickangle=-30)
-    parts.append(ctx.figure(fig, height=420))
     pay_cols = [f"payoff_{p}" for p in players]
+    ref = " / ".join(f"{p} {m.iloc[0][p]}" for p in players)
+    for p in players:  # what the moves change, against the first profile
+        m[f"vs_first_{p}"] = m[f"payoff_{p}"] - m[f"payoff_{p}"].iloc[0]
+    label = [" / ".join(f"{p} {r[p]}" for p in players) for _, r in m.iterrows()]
+    fig = go.Figure([go.Bar(name=p, x=label[1:], y=m[f"vs_first_{p}"].iloc[1:]) for p in players])
+    fig.update_layout(barmode="group", xaxis_tickangle=-30, yaxis_title="percentage points",
+                      title=f"Payoff change against the first profile ({ref})")
+    parts.append(ctx.figure(fig, height=440))
+    diff_cols = [f"vs_first_{p}" for p in players]
     eqs = {tuple(e[p] for p in players) for e in g.equilibria}
     m = m.assign(nash=["yes" if tuple(r[p] for p in players) in eqs else ""
                        for _, r in m.iterrows()])
-    parts.append(ctx.table(m, caption="Payoff matrix (one row per move profile)",
-                           unit="percent change", percent=pay_cols, digits=3))
+    parts.append(ctx.table(m, caption="Payoff matrix (one row per move profile; vs_first = "
+                           "difference from the first row)",
+                           unit="percent change from the baseline; differences in percentage "
+                           "points", percent=pay_cols + diff_cols, digits=4))
     parts.append(ctx.table(g.best_responses, caption="Best responses", unit="moves"))
     if not g.dominated.empty:
         parts.append(ctx.table(g.dominated, caption="Dominated moves", unit="moves"))
