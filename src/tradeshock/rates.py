@@ -114,6 +114,26 @@ def _mix_by_src(src: str) -> pd.DataFrame:
     return out.sort_values(["sector", "hs6"]).reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class _Arrays:
+    """A product mix as plain arrays (fast path for compiling many pairs)."""
+
+    sec: np.ndarray      # index into SECTORS
+    weight: np.ndarray
+    usmca: np.ndarray
+    base: np.ndarray     # 2024 US duty rate of the product
+    mfn: np.ndarray
+
+
+@lru_cache(maxsize=16)
+def _arrays(src: str) -> _Arrays:
+    mix = _mix_by_src(src)
+    pos = {s: k for k, s in enumerate(SECTORS)}
+    return _Arrays(sec=np.array([pos[x] for x in mix["sector"]], dtype=int),
+                   weight=mix["weight"].to_numpy(float), usmca=mix["usmca_share"].to_numpy(float),
+                   base=np.nan_to_num(mix["base"].to_numpy(float), nan=0.0), mfn=mix["mfn"].to_numpy(float))
+
+
 # ------------------------------------------------------------------ coverage of one measure
 def _prefix_mask(mix: pd.DataFrame, codes: Sequence[str]) -> np.ndarray:
     mask = np.zeros(len(mix), bool)
@@ -159,13 +179,25 @@ def _scope(products_json: str, src: str) -> np.ndarray:
     return c
 
 
-def coverage(m: Measure, mix: pd.DataFrame, importer: str, exporter: str) -> np.ndarray:
+def coverage(m: Measure, mix: pd.DataFrame | None, importer: str, exporter: str) -> np.ndarray:
     """Share of each product of the pair's mix the measure covers, in [0, 1]."""
     src, _ = mix_source(importer, exporter)
-    c = _scope(m.products.model_dump_json(), src)
+    c = _scope(_scope_key(m), src)
     if m.cusma_exempt and importer == "USA" and exporter in ("CAN", "MEX"):
-        c = c * (1.0 - mix["usmca_share"].to_numpy(float))
+        c = c * (1.0 - _arrays(src).usmca)
     return c
+
+
+_SCOPE_KEYS: dict[int, tuple[Measure, str]] = {}
+
+
+def _scope_key(m: Measure) -> str:
+    hit = _SCOPE_KEYS.get(id(m))
+    if hit is not None and hit[0] is m:
+        return hit[1]
+    key = m.products.model_dump_json()
+    _SCOPE_KEYS[id(m)] = (m, key)
+    return key
 
 
 def partner_rate(m: Measure, exporter: str) -> float | str:
@@ -178,15 +210,14 @@ def partner_rate(m: Measure, exporter: str) -> float | str:
     return m.applied_rate()
 
 
-def _rate_vector(m: Measure, mix: pd.DataFrame, exporter: str, base: np.ndarray,
-                 mfn: np.ndarray) -> np.ndarray:
+def _rate_vector(m: Measure, exporter: str, base: np.ndarray, mfn: np.ndarray) -> np.ndarray:
     r = partner_rate(m, exporter)
     if r == "mfn":
         return mfn - base
     r = float(r)
     if m.mode == "replaces":
         return r - base
-    return np.full(len(mix), r)
+    return np.full(len(base), r)
 
 
 def stack(measures: Sequence[Measure], cov: Sequence[np.ndarray], rates: Sequence[np.ndarray]) -> np.ndarray:
@@ -242,16 +273,37 @@ def _pairs(measures: Iterable[Measure], countries: Sequence[str]) -> dict[tuple[
     return out
 
 
-def _sector_rates(world, importer: str, exporter: str) -> tuple[dict[str, float], dict[str, float]]:
-    """World baseline rate by sector for the pair, and the importer's MFN proxy (its rate on China)."""
+def _sector_rates(world, importer: str, exporter: str) -> tuple[np.ndarray, np.ndarray]:
+    """World baseline rate by SECTORS index for the pair, and the importer's MFN proxy (rate on China)."""
+    base = np.zeros(len(SECTORS))
+    mfn = np.zeros(len(SECTORS))
     if world is None:
-        return {}, {}
+        return base, mfn
     cs = list(world.countries)
     n, i = cs.index(importer), cs.index(exporter)
-    base = dict(zip(world.sectors, world.tariffs[n, i].tolist()))
-    ref = cs.index(MFN_PROXY) if MFN_PROXY in cs and importer != MFN_PROXY else None
-    mfn = dict(zip(world.sectors, world.tariffs[n, ref].tolist())) if ref is not None else base
+    ref = cs.index(MFN_PROXY) if MFN_PROXY in cs and importer != MFN_PROXY else i
+    for k, sname in enumerate(SECTORS):
+        if sname in world.sectors:
+            j = world.sectors.index(sname)
+            base[k] = world.tariffs[n, i, j]
+            mfn[k] = world.tariffs[n, ref, j]
     return base, mfn
+
+
+def _pair_add(measures: Sequence[Measure], importer: str, exporter: str, world=None) -> tuple[_Arrays, np.ndarray]:
+    src, _ = mix_source(importer, exporter)
+    arr = _arrays(src)
+    if importer == "USA":
+        base, mfn = arr.base, arr.mfn
+    else:
+        sb, sm = _sector_rates(world, importer, exporter)
+        base, mfn = sb[arr.sec], sm[arr.sec]
+    prod_ms = [m for m in measures if not (m.affected_trade and importer != "USA")]
+    if not prod_ms:
+        return arr, np.zeros(len(arr.sec))
+    cov = [coverage(m, None, importer, exporter) for m in prod_ms]
+    rates = [_rate_vector(m, exporter, base, mfn) for m in prod_ms]
+    return arr, stack(prod_ms, cov, rates)
 
 
 def pair_products(measures: Sequence[Measure], importer: str, exporter: str, world=None) -> pd.DataFrame:
@@ -261,17 +313,7 @@ def pair_products(measures: Sequence[Measure], importer: str, exporter: str, wor
     without product-level duty data, and the MFN proxy for ``rate: mfn`` on non-US importers.
     """
     mix = product_mix(importer, exporter)
-    sbase, smfn = _sector_rates(world, importer, exporter)
-    if importer == "USA":
-        base = np.nan_to_num(mix["base"].to_numpy(float), nan=0.0)
-        mfn = mix["mfn"].to_numpy(float)
-    else:
-        base = mix["sector"].map(sbase).fillna(0.0).to_numpy(float)
-        mfn = mix["sector"].map(smfn).fillna(0.0).to_numpy(float)
-    prod_ms = [m for m in measures if not (m.affected_trade and importer != "USA")]
-    cov = [coverage(m, mix, importer, exporter) for m in prod_ms]
-    rates = [_rate_vector(m, mix, exporter, base, mfn) for m in prod_ms]
-    add = stack(prod_ms, cov, rates) if prod_ms else np.zeros(len(mix))
+    _, add = _pair_add(measures, importer, exporter, world)
     out = mix[["hs6", "sector", "weight"]].copy()
     out["add"] = add
     return out
@@ -294,27 +336,28 @@ def compile_measures(world, measures: Iterable[Measure], *, cad_per_usd: float =
             continue
         n, i = countries.index(imp), countries.index(exp)
         comp.pairs.append((imp, exp))
-        prods = pair_products(ms, imp, exp, world)
-        if len(prods):
-            w = prods.groupby("sector")["weight"].sum()
-            a = (prods["add"] * prods["weight"]).groupby(prods["sector"]).sum() / w
-            for s, v in a.items():
-                if s in sidx:
-                    added[n, i, sidx[s]] += float(v)
+        arr, add = _pair_add(ms, imp, exp, world)
+        den = np.bincount(arr.sec, weights=arr.weight, minlength=len(SECTORS))
+        num = np.bincount(arr.sec, weights=arr.weight * add, minlength=len(SECTORS))
+        covered = set()
+        for k in np.flatnonzero(den > 0):
+            sname = SECTORS[k]
+            covered.add(sname)
+            if sname in sidx:
+                added[n, i, sidx[sname]] += num[k] / den[k]
         # goods sectors without product data: only all-goods and sector-scoped measures apply
-        covered = set(prods["sector"]) if len(prods) else set()
         for s in GOODS:
             if s in sidx and s not in covered and world.flows[n, i, sidx[s]] > 0:
                 sel = [m for m in ms if not m.affected_trade and
                        (m.products.everything or s in m.products.sectors)]
                 if sel:
                     b0 = float(world.tariffs[n, i, sidx[s]])
-                    sb, sm = _sector_rates(world, imp, exp)
+                    _, sm = _sector_rates(world, imp, exp)
                     rv = []
                     for m in sel:
                         r = partner_rate(m, exp)
                         if r == "mfn":
-                            rv.append(np.array([sm.get(s, b0) - b0]))
+                            rv.append(np.array([sm[SECTORS.index(s)] - b0]))
                         elif m.mode == "replaces":
                             rv.append(np.array([float(r) - b0]))
                         else:
@@ -347,13 +390,12 @@ def compile_measures(world, measures: Iterable[Measure], *, cad_per_usd: float =
         # quota rents
         for m in ms:
             if m.quota is not None and m.quota.binding:
-                mix = product_mix(imp, exp)
-                c = coverage(m, mix, imp, exp)
-                wsec = mix.groupby("sector")["weight"].transform("sum").to_numpy(float)
-                share_by_sector = pd.Series(c * mix["weight"].to_numpy(float) / wsec).groupby(
-                    mix["sector"]).sum()
-                value = sum(float(world.flows[n, i, sidx[s]]) * float(v)
-                            for s, v in share_by_sector.items() if s in sidx)
+                arr = _arrays(mix_source(imp, exp)[0])
+                c = coverage(m, None, imp, exp)
+                den = np.bincount(arr.sec, weights=arr.weight, minlength=len(SECTORS))
+                num = np.bincount(arr.sec, weights=arr.weight * c, minlength=len(SECTORS))
+                value = sum(float(world.flows[n, i, sidx[SECTORS[k]]]) * num[k] / den[k]
+                            for k in np.flatnonzero(den > 0) if SECTORS[k] in sidx)
                 rent = (m.quota.over_rate - m.quota.in_rate) * m.quota.fill * value
                 comp.quota_rents.append({"measure": m.id, "importer": imp, "exporter": exp,
                                          "covered_flow": value, "fill": m.quota.fill,

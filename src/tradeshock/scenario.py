@@ -127,8 +127,14 @@ class Scenario(BaseModel):
             if e.measure is not None and (only is None or e.label in only):
                 out[e.measure.id] = e.measure
         gone = set(self.remove)
-        own_labels = {e.measure.id: e.label for e in self.measures if e.measure is not None}
-        return [m for k, m in out.items() if k not in gone and own_labels.get(k) not in gone]
+        labels = self._all_labels()
+        return [m for k, m in out.items() if k not in gone and labels.get(k) not in gone]
+
+    def _all_labels(self) -> dict[str, str]:
+        """Measure id -> label for this scenario's entries and its bases'."""
+        out = self._base._all_labels() if self._base is not None else {}
+        out.update({e.measure.id: e.label for e in self.measures if e.measure is not None})
+        return out
 
     def cost_entries(self, only: set[str] | None = None) -> list[Entry]:
         """The trade-cost and embargo entries (base first), after ``remove``."""
@@ -438,6 +444,10 @@ def _build(data: dict, source: str, chain: tuple[Path, ...], folder: Path) -> Sc
         remove = [remove]
     lib = load_library()
     known_labels = set(labels) | set(lib.measures)
+    b = base
+    while b is not None:
+        known_labels |= set(b.measure_labels())
+        b = b.base
     for k, r in enumerate(remove):
         if str(r) not in known_labels:
             raise ScenarioError(f"{where}: {unknown('measure id', r, sorted(known_labels), f'remove[{k}]')}")
