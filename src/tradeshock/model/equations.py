@@ -28,7 +28,7 @@ def shock_weights(pi: np.ndarray, kappa_hat: np.ndarray, theta: np.ndarray) -> n
 def input_cost(log_w: np.ndarray, log_P: np.ndarray, va_share: np.ndarray,
                io_share: np.ndarray) -> np.ndarray:
     """Eq. (1): ln ĉ_n^j = γ_n^j ln ŵ_n + Σ_k γ_n^{k,j} ln P̂_n^k, (N, J)."""
-    return va_share * log_w[:, None] + np.einsum("nkj,nk->nj", io_share, log_P)
+    return va_share * log_w[:, None] + np.matmul(log_P[:, None, :], io_share)[:, 0, :]
 
 
 def price_index(log_c: np.ndarray, weights: np.ndarray,
@@ -53,6 +53,23 @@ def price_index(log_c: np.ndarray, weights: np.ndarray,
     return log_P, pi_new
 
 
+def batched_weights(weights: np.ndarray) -> np.ndarray:
+    """The weights ω as a contiguous (J, N, N) stack ``[j, n, i]`` for batched products."""
+    return np.ascontiguousarray(weights.transpose(2, 0, 1))
+
+
+def log_price_index(log_c: np.ndarray, weights_t: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """Eq. (2) only (no trade shares), with ω pre-stacked by :func:`batched_weights`; (N, J).
+
+    The inner price loop's workhorse: one batched matrix-vector product per sector.
+    """
+    shift = log_c.min(axis=0)
+    e = np.exp(-theta[None, :] * (log_c - shift[None, :]))              # (i, j)
+    s = np.matmul(weights_t, e.T[:, :, None])[:, :, 0].T                # (n, j)
+    with np.errstate(divide="ignore"):
+        return shift[None, :] - np.log(s) / theta[None, :]
+
+
 def _operator_parts(pi_new: np.ndarray, tariffs_new: np.ndarray):
     """Sales per dollar of spending π'/(1+τ') and tariff revenue per dollar r_n^k."""
     sales = pi_new / (1.0 + tariffs_new)                                 # (n, i, k)
@@ -61,9 +78,15 @@ def _operator_parts(pi_new: np.ndarray, tariffs_new: np.ndarray):
 
 
 def _apply(X: np.ndarray, sales: np.ndarray, rev: np.ndarray, io_share: np.ndarray,
-           final_share: np.ndarray) -> np.ndarray:
-    """A·X, the spending that expenditure X generates (right side of eq. 4 without w L + D)."""
-    Y = (sales * X[:, None, :]).sum(axis=0)                              # gross output (i, k)
+           final_share: np.ndarray, sales_t: np.ndarray | None = None) -> np.ndarray:
+    """A·X, the spending that expenditure X generates (right side of eq. 4 without w L + D).
+
+    ``sales_t`` is ``sales`` stacked as (K, I, N) for a batched product (optional, faster).
+    """
+    if sales_t is None:
+        Y = (sales * X[:, None, :]).sum(axis=0)                          # gross output (i, k)
+    else:
+        Y = np.matmul(sales_t, X.T[:, :, None])[:, :, 0].T
     return (io_share @ Y[:, :, None])[:, :, 0] + final_share * (rev * X).sum(axis=1)[:, None]
 
 
@@ -78,11 +101,12 @@ def expenditure(pi_new: np.ndarray, tariffs_new: np.ndarray, income_exog: np.nda
     """
     n, j = final_share.shape
     sales, rev = _operator_parts(pi_new, tariffs_new)
+    sales_t = np.ascontiguousarray(sales.transpose(2, 1, 0))
     b = (final_share * income_exog[:, None]).ravel()
 
     def matvec(v: np.ndarray) -> np.ndarray:
         x = v.reshape(n, j)
-        return (x - _apply(x, sales, rev, io_share, final_share)).ravel()
+        return (x - _apply(x, sales, rev, io_share, final_share, sales_t)).ravel()
 
     x0 = b if X0 is None else np.asarray(X0, dtype=float).ravel()
     x, ok = gmres(matvec, b, x0, rtol=rtol)

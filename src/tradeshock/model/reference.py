@@ -37,6 +37,7 @@ def solve_textbook(base: Baseline, tariffs_new: np.ndarray | None = None,
     check_shock(base, tau1, dhat, d1)
     kappa = (1.0 + tau1) / (1.0 + base.tariffs) * dhat
     weights = eqs.shock_weights(base.pi, kappa, base.theta)
+    weights_t = eqs.batched_weights(weights)
     gam, io, alpha, wl, theta = base.va_share, base.io_share, base.final_share, base.value_added, base.theta
     w_hat = np.ones(n)
     X = base.X.copy()
@@ -45,7 +46,7 @@ def solve_textbook(base: Baseline, tariffs_new: np.ndarray | None = None,
         log_w = np.log(w_hat)
         log_P = np.zeros((n, j))                      # restarted at one each outer step
         for _k in range(100_000):
-            lp_new, _ = eqs.price_index(eqs.input_cost(log_w, log_P, gam, io), weights, theta)
+            lp_new = eqs.log_price_index(eqs.input_cost(log_w, log_P, gam, io), weights_t, theta)
             inner_total += 1
             done = np.max(np.abs(lp_new - log_P)) <= 0.1 * tol
             log_P = lp_new

@@ -179,10 +179,12 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
     inner_total = 0
     best = None
 
+    weights_t = eqs.batched_weights(weights)
+
     def inner(log_w: np.ndarray, log_P: np.ndarray, inner_tol: float) -> tuple[np.ndarray, int]:
         inner_mixer.reset()
         for k in range(1, 10_001):
-            lp_new, _ = eqs.price_index(eqs.input_cost(log_w, log_P, gam, io), weights, theta)
+            lp_new = eqs.log_price_index(eqs.input_cost(log_w, log_P, gam, io), weights_t, theta)
             f = lp_new - log_P
             if np.max(np.abs(f)) <= inner_tol:
                 return lp_new, k
@@ -197,7 +199,9 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
         lp_check, pi_new = eqs.price_index(log_c, weights, theta)
         w_hat = np.exp(log_w)
         exog = w_hat * wl + d1
-        X = eqs.expenditure(pi_new, tau1, exog, io, alpha, X0=X, rtol=min(1e-13, 1e-3 * tol))
+        # inexact linear solves too: the GMRES tolerance follows the wage residual down
+        X = eqs.expenditure(pi_new, tau1, exog, io, alpha, X0=X,
+                            rtol=max(min(1e-13, 1e-3 * tol), min(1e-6, 1e-4 * outer_res)))
         M = eqs.flows(pi_new, X, tau1)
         va_new = eqs.value_added(M, gam)
         res_p = float(np.max(np.abs(lp_check - log_P)))
