@@ -1,0 +1,168 @@
+"""Benchmark the engine against the reference algorithm and time batch solving: ``make bench``.
+
+One command, one table. Every (problem, solver) pair runs in its own fresh subprocess
+(``measure.py``) so that its peak memory is its own; this script collects the records, prints
+the table, saves ``benchmarks/results.json`` and rewrites the table in ``docs/performance.md``
+(between the ``bench:start`` / ``bench:end`` markers).
+
+Usage: ``python benchmarks/run.py [--cases a,b] [--no-reference a,b] [--batch 40] [--no-docs]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import cases  # noqa: E402
+
+DOC = ROOT / "docs" / "performance.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def machine() -> dict:
+    """CPU, cores, memory, Python/NumPy/SciPy versions, BLAS and load at the time of the run."""
+    import numpy as np
+    import scipy
+
+    info = {"python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__,
+            "cores": os.cpu_count(), "platform": platform.platform(),
+            "date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    try:
+        cpu = [ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+               if ln.startswith("model name")]
+        info["cpu"] = cpu[0] if cpu else platform.processor()
+        mem = [ln for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")]
+        info["memory_gb"] = round(int(mem[0].split()[1]) / 1024**2, 1)
+    except OSError:
+        info["cpu"] = platform.processor()
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        info["blas"] = f"{blas.get('name')} {blas.get('version')}"
+    except Exception:  # noqa: BLE001 - informative only
+        info["blas"] = "unknown"
+    info["load_start"] = list(os.getloadavg())
+    return info
+
+
+def measure(*args: str, timeout: float = 1800) -> dict:
+    """Run ``measure.py`` with ``args`` in a fresh interpreter; return its JSON record."""
+    cmd = [sys.executable, str(HERE / "measure.py"), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _rel_diff(a: list[float], b: list[float]) -> float:
+    return max(abs(x / y - 1.0) for x, y in zip(a, b, strict=True))
+
+
+def table(records: dict, batch: dict | None, info: dict) -> str:
+    """The markdown table (plus the batch table and the machine line)."""
+    rows = ["| problem | engine s | target s | engine iter. | reference s | ref. iter. | speed-up "
+            "| engine peak MB | ref. peak MB | max rel. diff ŵ | baseline re-solve s (engine / ref.) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for case in cases.CASES:
+        rec = records.get(case.name)
+        if rec is None:
+            continue
+        e, r = rec["engine"], rec.get("reference")
+        tgt = "" if case.target_seconds is None else f"{case.target_seconds:g}"
+        if case.target_mb is not None:
+            tgt += f" / {case.target_mb:g} MB"
+        ok = "" if case.target_seconds is None else (" ✓" if e["seconds"] <= case.target_seconds
+                                                      else " ✗")
+        cells = [case.title, f"{e['seconds']:.3f}{ok}", tgt, f"{e['iterations']}"]
+        if r is not None:
+            cells += [f"{r['seconds']:.2f}", f"{r['iterations']}", f"{r['seconds'] / e['seconds']:.0f}×",
+                      f"{e['peak_mb']:.0f}", f"{r['peak_mb']:.0f}", f"{_rel_diff(e['w_hat'], r['w_hat']):.1e}",
+                      f"{e['baseline_seconds']:.2f} / {r['baseline_seconds']:.1f}"]
+        else:
+            cells += ["—", "—", "—", f"{e['peak_mb']:.0f}", "—", "—", f"{e['baseline_seconds']:.2f} / —"]
+        rows.append("| " + " | ".join(cells) + " |")
+    out = "\n".join(rows) + "\n"
+    if batch is not None:
+        s = batch["serial"]
+        out += ("\n| batch: `solve_many`, " + batch["case"] + f" ({batch['workers']} workers) "
+                "| serial s | processes s | dask, cold s | dask, warm s | speed-up processes "
+                "| speed-up dask warm | max rel. diff ŵ vs serial |\n|---|---:|---:|---:|---:|---:|---:|---:|\n"
+                f"| mean {batch['iterations_mean']:.0f} outer iterations per solve | {s:.2f} "
+                f"| {batch['processes']:.2f} | {batch['dask_cold']:.2f} | {batch['dask_warm']:.2f} "
+                f"| {s / batch['processes']:.2f}× | {s / batch['dask_warm']:.2f}× "
+                f"| {batch['max_diff_vs_serial']:.0e} |\n")
+    out += (f"\nMachine: {info.get('cpu')}, {info['cores']} cores, {info.get('memory_gb')} GB RAM; "
+            f"Python {info['python']}, NumPy {info['numpy']}, SciPy {info['scipy']}, BLAS "
+            f"{info['blas']}; {info['date_utc']}; load average at start "
+            f"{info['load_start'][0]:.1f}, at end {info.get('load_end', [float('nan')])[0]:.1f}.\n")
+    return out
+
+
+def write_doc(text: str) -> None:
+    """Replace the table between the markers in docs/performance.md (create the file if needed)."""
+    block = f"{START}\n{text}{END}"
+    if DOC.exists():
+        doc = DOC.read_text(encoding="utf-8")
+        if START in doc and END in doc:
+            head, rest = doc.split(START, 1)
+            tail = rest.split(END, 1)[1]
+            DOC.write_text(head + block + tail, encoding="utf-8")
+            return
+        DOC.write_text(doc.rstrip("\n") + "\n\n" + block + "\n", encoding="utf-8")
+        return
+    DOC.parent.mkdir(parents=True, exist_ok=True)
+    DOC.write_text(f"# Performance\n\nReproduce with `make bench`.\n\n{block}\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", default=",".join(c.name for c in cases.CASES))
+    ap.add_argument("--no-reference", default="", help="cases to time without the reference")
+    ap.add_argument("--batch", type=int, default=40, help="cut-off shocks in the batch (0: skip)")
+    ap.add_argument("--repeat", type=int, default=5, help="engine solves per case (best is kept)")
+    ap.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.md")
+    args = ap.parse_args(argv)
+    wanted = [c for c in args.cases.split(",") if c]
+    skip_ref = {c for c in args.no_reference.split(",") if c}
+
+    info = machine()
+    folder = Path(tempfile.mkdtemp(prefix="tradeshock-bench-"))
+    records: dict = {}
+    batch = None
+    try:
+        cases.prepare(folder)
+        for name in wanted:
+            print(f"[bench] {name}: engine ...", flush=True)
+            records[name] = {"engine": measure("engine", name, str(folder), str(args.repeat))}
+            if name not in skip_ref:
+                print(f"[bench] {name}: reference ...", flush=True)
+                records[name]["reference"] = measure("reference", name, str(folder))
+        if args.batch:
+            print(f"[bench] batch of {args.batch} cut-off shocks: serial, processes, dask ...", flush=True)
+            batch = measure("batch", str(args.batch))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    info["load_end"] = list(os.getloadavg())
+    text = table(records, batch, info)
+    print()
+    print(text)
+    (HERE / "results.json").write_text(json.dumps({"machine": info, "cases": records, "batch": batch},
+                                                  indent=1) + "\n", encoding="utf-8")
+    if not args.no_docs:
+        write_doc(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
