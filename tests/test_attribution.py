@@ -183,3 +183,21 @@ def test_report_section_renders_waterfall(world, contrib):
                          sections=["attribution"])
     assert "Deal attribution" in page and "waterfall" in page
     assert "Deal attribution" not in render_report(r, strict=True, sections=["attribution"])
+
+
+@pytest.mark.slow
+def test_canada_china_deal_on_default_world():
+    """The January 2026 deal: parts add up to the scenario solved directly; signs as expected."""
+    from tradeshock.analysis.attribution import load_scenario, scenario_world
+
+    sc = load_scenario("canada-china-deal-2026")
+    df = attribute(sc, backend="processes")
+    assert df.attrs["n_solves"] == 2 ** len(sc.measure_labels())
+    direct = outcome_vector(simulate(scenario_world(sc), sc)).set_index(["country", "variable"])["value"]
+    sums = df.groupby(["country", "variable"])["contribution"].sum().reindex(direct.index)
+    assert sums.to_numpy() == pytest.approx(direct.to_numpy(), abs=1e-6)
+    c = df.set_index(["measure", "country", "variable"])["contribution"]
+    # Chinese EVs at MFN compete with Canadian vehicles; China's canola relief helps farming
+    assert c[("ev-quota", "CAN", "value_added_change:transport_equipment")] < 0
+    assert c[("canola-seed-final-ad", "CAN", "value_added_change:agriculture")] > 0
+    assert c[("canola-seed-final-ad", "CAN", "exports_change:CHN")] > 0

@@ -155,3 +155,24 @@ def test_report_section_renders():
     g = play(_tariff_game(w), w, backend="serial")
     page = render_report(g.results[("tariff", "tariff")], game=g, strict=True, sections=["game"])
     assert "Payoff matrix" in page and "Best responses" in page
+
+
+@pytest.mark.slow
+def test_shipped_game_matches_the_scenario_files():
+    """Two profiles of the game are the scenario files canada-china-deal-2026 and
+    us-punishes-canada-china-deal, encoded independently: their payoffs must agree."""
+    from tradeshock.analysis.attribution import load_scenario, scenario_world
+    from tradeshock.simulate import simulate
+
+    g = play(REPO / "scenarios" / "games" / "canada-between-giants.yaml", backend="processes")
+    assert g.n_solves == 8
+    m = g.matrix().set_index(["CAN", "USA", "CHN"])
+    for prof, name in [(("deal_with_china", "nothing", "relieve"), "canada-china-deal-2026"),
+                       (("deal_with_china", "punish_canada", "relieve"), "us-punishes-canada-china-deal")]:
+        sc = load_scenario(name)
+        wel = simulate(scenario_world(sc), sc).welfare()["real_income"]
+        for p in ("CAN", "USA", "CHN"):
+            assert m.loc[prof, f"payoff_{p}"] == pytest.approx(wel[p], abs=1e-6)
+    # carrying out the 100% threat costs the US itself (a non-credible threat in this payoff)
+    assert all(m.loc[(c, "punish_canada", h), "payoff_USA"] < m.loc[(c, "nothing", h), "payoff_USA"]
+               for c in ("status_quo", "deal_with_china") for h in ("keep_retaliation", "relieve"))
