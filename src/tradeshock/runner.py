@@ -9,9 +9,11 @@ date, data provenance) so any run can be reproduced.
 Scenario names
 --------------
 A scenario may be given as a path (``scenarios/us-universal-10.yaml``) or as the name of a
-shipped scenario (``us-universal-10``). Names are looked up, in order, in ``./scenarios/``, in
-the repository's ``scenarios/`` folder next to the package source (a clone installed with
-``pip install -e .``), and in ``tradeshock/scenarios/`` inside the package if present.
+shipped scenario (``us-universal-10``). Names are looked up (by
+:func:`tradeshock.scenario.find_scenario`) in ``./scenarios/`` and then in the repository's
+``scenarios/`` folder next to the package source, so a clone installed with ``pip install -e .``
+finds them from any directory. The scenarios are not copied into the package: a plain
+(non-editable) install needs scenario paths.
 
 Examples
 --------
@@ -45,24 +47,16 @@ FORMATS: tuple[str, ...] = ("html", "csv", "parquet", "xlsx")
 #: Suffixes tried when a scenario is given by name.
 _SUFFIXES = (".yaml", ".yml", ".toml")
 
-_PACKAGE = Path(__file__).resolve().parent
 
 
 # ------------------------------------------------------------------ scenarios
-def scenario_dirs() -> list[Path]:
-    """Folders searched for scenario names: ./scenarios, the repo's scenarios/, the package's."""
-    dirs = [Path.cwd() / "scenarios", _PACKAGE.parents[1] / "scenarios", _PACKAGE / "scenarios"]
-    out: list[Path] = []
-    for d in dirs:
-        if d.is_dir() and d.resolve() not in [o.resolve() for o in out]:
-            out.append(d)
-    return out
-
-
 def list_scenarios() -> list[str]:
-    """Names of the shipped scenarios (files in :func:`scenario_dirs`)."""
-    names = {p.stem for d in scenario_dirs() for p in d.iterdir() if p.suffix in _SUFFIXES}
-    return sorted(names)
+    """Names of the shipped scenarios (the repository's ``scenarios/`` and ``./scenarios``)."""
+    from tradeshock.scenario import list_scenarios as shipped
+
+    here = Path.cwd() / "scenarios"
+    local = {p.stem for p in here.iterdir() if p.suffix in _SUFFIXES} if here.is_dir() else set()
+    return sorted(set(shipped()) | local)
 
 
 def scenario_path(ref: str | os.PathLike[str]) -> Path:
@@ -73,19 +67,19 @@ def scenario_path(ref: str | os.PathLike[str]) -> Path:
     ScenarioError
         Neither a file nor a known name; the message lists close names.
     """
+    from tradeshock.scenario import find_scenario
+
     p = Path(ref)
-    if p.is_file():
-        return p
     if p.is_dir():
         raise ScenarioError(f"scenario {str(ref)!r} is a folder; give a scenario file (.yaml or .toml)")
     if p.suffix in _SUFFIXES and (p.parent != Path(".") or p.is_absolute()):
-        raise ScenarioError(f"scenario file {str(ref)!r} not found")
-    stem = p.stem if p.suffix in _SUFFIXES else p.name
-    for d in scenario_dirs():
-        for suf in _SUFFIXES:
-            cand = d / f"{stem}{suf}"
-            if cand.is_file():
-                return cand
+        if not p.is_file():
+            raise ScenarioError(f"scenario file {str(ref)!r} not found")
+        return p
+    try:
+        return find_scenario(p.stem if p.suffix in _SUFFIXES else str(ref))
+    except ScenarioError:
+        pass
     names = list_scenarios()
     if not names:
         raise ScenarioError(f"unknown scenario {str(ref)!r}: no such file, and no scenarios/ folder "
@@ -124,11 +118,20 @@ def _world_for(scenario: Any, world: Any, cache: dict[str, Any]) -> Any:
     from tradeshock.world import World, load_world
 
     if isinstance(world, World):
-        return world
-    name = world or getattr(scenario, "world", None) or "default"
+        name = world.name
+        cache.setdefault(name, world)
+    else:
+        name = world or getattr(scenario, "world", None) or "default"
     if name not in cache:
         cache[name] = load_world(name)
-    return cache[name]
+    w = cache[name]
+    theta = getattr(getattr(scenario, "settings", None), "elasticities", None)
+    if theta:
+        key = f"{name}|{theta}"
+        if key not in cache:
+            cache[key] = w.with_elasticities(theta)
+        w = cache[key]
+    return w
 
 
 def run(scenario: Any, world: Any = None, as_of: Any = None, *, deficits: str | None = None,

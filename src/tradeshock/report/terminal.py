@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import pandas as pd
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
@@ -23,6 +22,8 @@ from tradeshock.report.headline import headline
 def _pct(v: float, digits: int = 2) -> str:
     if v != v:
         return "—"
+    if round(v, digits) == 0:
+        return f"{0:.{digits}f}%"
     style = "green" if v > 0 else "red" if v < 0 else ""
     txt = f"{v:+.{digits}f}%"
     return f"[{style}]{txt}[/]" if style else txt
@@ -32,25 +33,38 @@ def _money(v: float) -> str:
     return "—" if v != v else f"{v:,.0f}"
 
 
-def _measures(result: Any) -> Table | None:
+def _measures(result: Any, wide: bool) -> Table | None:
     df = tables.measures_table(result)
     if df is None:
         return None
-    cols = [c for c in ("id", "title", "verb", "imposer", "targets", "target", "sectors", "rate", "add",
-                        "change", "start", "end") if c in df.columns]
-    if not cols:
-        cols = list(df.columns)[:7]
-    t = Table(*cols, title="Measures applied (rate: % ad valorem)", title_justify="left")
-    for rec in df[cols].itertuples(index=False):
-        cells = []
-        for c, v in zip(cols, rec, strict=True):
-            if c in ("rate", "add") and isinstance(v, (int, float)) and v == v:
-                cells.append(f"{100 * v:.1f}%")
-            else:
-                cells.append("" if v is None or (isinstance(v, float) and v != v)
-                             else tables.fmt_codes(v) if isinstance(v, (list, tuple)) else str(v))
+    keep = ("id", "title" if wide else "", "verb", "imposer", "targets", "target", "sectors", "rate",
+            "add", "change", "start", "end")
+    cols = [c for c in keep if c in df.columns] or list(df.columns)[:7]
+    shown = [c for c in cols if c != "end"]
+    t = Table(title="Measures applied (rate: % ad valorem; in force from → to)", title_justify="left")
+    for c in shown:
+        t.add_column("in force" if c == "start" else c, overflow="fold",
+                     no_wrap=c in ("rate", "start"), min_width=22 if c == "id" else None,
+                     max_width=14 if c in ("targets", "target", "sectors") else None)
+    for _, rec in df.iterrows():
+        cells = [_measure_cell(c, rec[c]) for c in shown]
+        if "start" in shown:
+            end_txt = _measure_cell("end", rec.get("end"))
+            cells[shown.index("start")] += f"\n→ {end_txt}" if end_txt else " →"
         t.add_row(*cells)
     return t
+
+
+def _measure_cell(col: str, v: Any) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if col in ("rate", "add") and isinstance(v, (int, float)):
+        return f"{100 * v:.1f}%"
+    text = tables.fmt_codes(v) if isinstance(v, (list, tuple, set)) else str(v)
+    codes = text.split(", ")
+    if col in ("targets", "target", "sectors") and len(codes) > 4:
+        return ", ".join(codes[:3]) + f" +{len(codes) - 3} more"
+    return text
 
 
 def _welfare(result: Any, focus: Sequence[str]) -> Table:
@@ -122,7 +136,7 @@ def print_summary(result: Any, console: Console | None = None, home: str = "CAN"
         sub += f" · measures in force on {as_of}"
     con.print(Panel(f"{desc}\n[dim]{sub}[/]" if desc else f"[dim]{sub}[/]",
                     title=f"[bold]{tables.scenario_name(result)}[/]", title_align="left"))
-    m = _measures(result)
+    m = _measures(result, wide=con.width >= 120)
     if m is not None:
         con.print(m)
     con.print(_welfare(result, focus))
@@ -134,35 +148,49 @@ def print_summary(result: Any, console: Console | None = None, home: str = "CAN"
     con.print(Panel(headline(result, home), title="In a sentence", title_align="left"))
 
 
-def _wide(df: pd.DataFrame, key: Sequence[str], pct: Sequence[str], money: Sequence[str],
-          title: str) -> Table:
-    t = Table(*key, *money, *pct, title=title, title_justify="left")
-    for _, r in df.iterrows():
-        t.add_row(*[str(r[k]) for k in key], *[_money(r[c]) for c in money],
-                  *[_pct(r[c], 3) for c in pct])
-    return t
-
-
 def print_comparison(results: Sequence[Any], console: Console | None = None, home: str = "CAN",
                      focus: Sequence[str] = FOCUS) -> None:
-    """Print several results side by side: welfare, home exports by partner, home sectors."""
+    """Print several results side by side, one row per scenario (fits a narrow terminal).
+
+    Real income of the focus countries; the home country's exports to the US, China and everyone
+    else; its hardest-hit and best-off sectors; the solver's convergence.
+    """
     con = console or Console()
     labels = tables.scenario_labels(results)
-    wf = tables.compare_welfare(results, focus=focus)
-    con.print(_wide(wf, ["country"], labels, [],
-                    "Real income by scenario (% change from baseline)"))
-    if home in results[0].world.countries:
-        ex = tables.compare_exports(results, home)
-        t = Table("to", "baseline", *[f"{lab}" for lab in labels],
-                  title=f"{tables.country_name(results[0], home)}'s exports by scenario "
-                        f"({tables.money_unit(results[0])}; % change below)", title_justify="left")
-        for _, r in ex.iterrows():
-            t.add_row(r["partner"], _money(r["baseline"]),
-                      *[f"{_money(r[lab])}\n{_pct(r[f'{lab} %'])}" for lab in labels])
-        con.print(t)
-        sec = tables.compare_sectors(results, home)
-        con.print(_wide(sec, ["sector"], labels, [],
-                        f"{tables.country_name(results[0], home)}'s sectors that move most "
-                        "(gross output, % change)"))
+    shown = [c for c in focus if c in results[0].world.countries]
+    t = Table("scenario", *shown, title="Real income by scenario (% change from baseline)",
+              title_justify="left")
     for res, lab in zip(results, labels, strict=True):
-        con.print(f"[bold]{lab}[/]: {convergence_line(res)}")
+        wf = res.welfare()
+        t.add_row(lab, *[_pct(float(wf.loc[c, "real_income"])) for c in shown])
+    con.print(t)
+    if home in results[0].world.countries:
+        name = tables.country_name(results[0], home)
+        base = tables.exports_by_partner(results[0], home)
+        heads = [p.split(" (")[0] if p != "Everyone else" else "others" for p in base["partner"]]
+        t = Table("scenario", *heads, title=f"{name}'s exports by scenario (% change; baseline in "
+                  f"{tables.money_unit(results[0])})", title_justify="left")
+        t.add_row("[dim]baseline[/]", *[f"[dim]{_money(v)}[/]" for v in base["baseline"]])
+        for res, lab in zip(results, labels, strict=True):
+            ex = tables.exports_by_partner(res, home)
+            t.add_row(lab, *[_pct(v, 1) for v in ex["change_pct"]])
+        con.print(t)
+        t = Table("scenario", "hardest-hit sector", "best-off sector",
+                  title=f"{name}'s sectors (gross output, % change)", title_justify="left")
+        for res, lab in zip(results, labels, strict=True):
+            gains, losses = tables.sector_moves(res, home, n=1)
+            lo = f"{losses.iloc[0]['sector']} {_pct(losses.iloc[0]['gross_output_change_pct'], 1)}" \
+                if len(losses) else "—"
+            hi = f"{gains.iloc[0]['sector']} {_pct(gains.iloc[0]['gross_output_change_pct'], 1)}" \
+                if len(gains) else "—"
+            t.add_row(lab, lo, hi)
+        con.print(t)
+    t = Table("scenario", "converged", "iterations", "max residual", "seconds",
+              title="Solver (deficits as set per scenario; numéraire: world value added)",
+              title_justify="left")
+    for res, lab in zip(results, labels, strict=True):
+        d = tables.diagnostics_dict(res)
+        r = [v for k, v in d.items() if k.startswith("residual") and isinstance(v, (int, float))]
+        t.add_row(lab, "yes" if d.get("converged") else "[red]NO[/]", str(d.get("iterations", "?")),
+                  f"{max(r):.1e}" if r else "?", f"{d.get('seconds', float('nan')):.2f}")
+    con.print(t)
