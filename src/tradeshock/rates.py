@@ -398,8 +398,8 @@ def compile_measures(world, measures: Iterable[Measure], *, cad_per_usd: float =
                             for k in np.flatnonzero(den > 0) if SECTORS[k] in sidx)
                 rent = (m.quota.over_rate - m.quota.in_rate) * m.quota.fill * value
                 comp.quota_rents.append({"measure": m.id, "importer": imp, "exporter": exp,
-                                         "covered_flow": value, "fill": m.quota.fill,
-                                         "rent": rent, "unit": "US$ million, base year"})
+                                         "covered_flow": float(value), "fill": float(m.quota.fill),
+                                         "rent": float(rent), "unit": "US$ million, base year"})
     eye = np.eye(len(countries), dtype=bool)[:, :, None]
     added = np.where(eye, 0.0, added)
     comp.added = added
