@@ -240,3 +240,5 @@ def test_forward_question_share_of_goal(world):
     assert share["full"] == pytest.approx(1.0, abs=1e-6)
     assert share["none"] == pytest.approx(0.0, abs=1e-9)
     assert 0.3 < share["half"] < 0.7
+    rel = target_progress(world, c, tgt, {"full": full}, reference=half).iloc[0]
+    assert rel["share_vs_reference"] == pytest.approx(1.0 - share["half"], abs=1e-6)

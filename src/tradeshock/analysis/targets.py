@@ -667,13 +667,17 @@ def _brent(f: Callable[[float], float], a: float, b: float, fa: float, fb: float
 
 # --------------------------------------------------------------------------- forward
 def target_progress(world: World | str, country: str, target: str | Mapping[str, Any] | Target,
-                    scenarios: Mapping[str, Any] | Sequence[Any], *, deficits: str | None = None,
-                    backend: str = "serial", **solver_kw: Any) -> pd.DataFrame:
+                    scenarios: Mapping[str, Any] | Sequence[Any], *, reference: Any = None,
+                    deficits: str | None = None, backend: str = "serial",
+                    **solver_kw: Any) -> pd.DataFrame:
     """How much of a target each scenario delivers (the forward question).
 
     Returns one row per scenario: ``scenario, baseline, goal, achieved, share_of_goal``
     (``share_of_goal`` = (achieved - baseline) / (goal - baseline); 1 = the target is met),
-    e.g. "the energy MOU plus canola relief deliver 3% of the doubling".
+    e.g. "the energy MOU plus canola relief deliver 3% of the doubling". With a
+    ``reference`` scenario (e.g. the status quo the others build on), also
+    ``achieved_reference`` and ``share_vs_reference`` = (achieved - achieved_reference) /
+    (goal - baseline): what each scenario adds on top of the reference.
     """
     from tradeshock.analysis.attribution import load_scenario, solve_batch
     from tradeshock.world import load_world
@@ -686,6 +690,9 @@ def target_progress(world: World | str, country: str, target: str | Mapping[str,
         tgt_partners, _ = expand_partners(world, target.partners, exclude=(country,))
     items = scenarios.items() if isinstance(scenarios, Mapping) else \
         [(getattr(load_scenario(s), "name", str(s)), s) for s in scenarios]
+    items = list(items)
+    if reference is not None:
+        items.append(("__reference__", reference))
     names, shocks = [], []
     for name, sc in items:
         shocks.append(sc if isinstance(sc, Shock) else load_scenario(sc).to_shock(world))
@@ -700,5 +707,10 @@ def target_progress(world: World | str, country: str, target: str | Mapping[str,
                      "baseline": base, "goal": goal, "achieved": ach,
                      "share_of_goal": (ach - base) / (goal - base) if goal != base else float("nan")})
     df = pd.DataFrame(rows)
+    if reference is not None:
+        ref = df[df["scenario"] == "__reference__"]["achieved"].item()
+        df = df[df["scenario"] != "__reference__"].reset_index(drop=True)
+        df["achieved_reference"] = ref
+        df["share_vs_reference"] = (df["achieved"] - ref) / (df["goal"] - df["baseline"])
     df.attrs["unit"] = "fraction" if target.is_share else "US$ million, base year"
     return df

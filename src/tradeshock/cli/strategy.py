@@ -73,6 +73,10 @@ def target_cmd(
         None, "--scenario",
         help="Forward question instead: how much of the target each of these scenarios "
              "delivers (repeat the option)."),
+    relative_to: str = typer.Option(
+        None, "--relative-to",
+        help="With --scenario: also show what each scenario adds on top of this one (e.g. "
+             "status-quo-2026-03)."),
     one_way: bool = typer.Option(False, "--one-way",
                                  help="trade_cost lever: cut only the costs of exporting."),
     max_value: float = typer.Option(None, "--max",
@@ -95,27 +99,35 @@ def target_cmd(
 
     from tradeshock.analysis.targets import parse_lever, solve_target, target_progress
 
+    from tradeshock.world import load_world
+
     con = Console()
+    w = load_world(world)
+    if elasticities:
+        w = w.with_elasticities(elasticities)
     if scenario:
-        df = target_progress(world, country.upper(), target, scenario, backend=backend)
-        table = Table("scenario", "baseline", "goal", "achieved", "share of goal",
-                      title=f"{country.upper()}: {df['target'].iloc[0]} "
-                            f"({df.attrs.get('unit', '')})")
+        df = target_progress(w, country.upper(), target, scenario, reference=relative_to,
+                             backend=backend)
+        heads = ["scenario", "baseline", "goal", "achieved", "share of goal"]
+        if relative_to:
+            heads += [f"added vs {relative_to}"]
+        table = Table(*heads, title=f"{country.upper()}: {df['target'].iloc[0]} "
+                                    f"({df.attrs.get('unit', '')})")
+
+        def num(v: float) -> str:
+            return f"{v:,.3f}" if abs(v) < 2 else f"{v:,.0f}"
+
         for r in df.itertuples():
-            table.add_row(r.scenario, f"{r.baseline:,.3f}" if r.baseline < 2 else f"{r.baseline:,.0f}",
-                          f"{r.goal:,.3f}" if r.goal < 2 else f"{r.goal:,.0f}",
-                          f"{r.achieved:,.3f}" if r.achieved < 2 else f"{r.achieved:,.0f}",
-                          f"{100 * r.share_of_goal:.1f}%")
+            cells = [r.scenario, num(r.baseline), num(r.goal), num(r.achieved),
+                     f"{100 * r.share_of_goal:.1f}%"]
+            if relative_to:
+                cells.append(f"{100 * r.share_vs_reference:+.1f}%")
+            table.add_row(*cells)
         con.print(table)
         if out is not None:
             _write(df, out)
             con.print(f"wrote {out}")
         return
-    from tradeshock.world import load_world
-
-    w = load_world(world)
-    if elasticities:
-        w = w.with_elasticities(elasticities)
     secs = _split(sectors) or None
     if except_sectors:
         drop = set(_split(except_sectors))
