@@ -61,12 +61,12 @@ def test_three_player_coordination():
 # ------------------------------------------------------------ a tariff war, in the model
 def _tariff_game(world, rate=0.3):
     a, b = world.countries[:2]
-    return {"name": "tariff-war", "players": [
-        {"country": a, "moves": [{"id": "free"},
-                                 {"id": "tariff", "shock": [{"tariff": {"imposer": a, "target": b, "rate": rate}}]}]},
-        {"country": b, "moves": [{"id": "free"},
-                                 {"id": "tariff", "shock": [{"tariff": {"imposer": b, "target": a, "rate": rate}}]}]},
-    ]}
+    def moves(me, other):
+        verb = {"tariff": {"imposer": me, "target": other, "rate": rate}}
+        return [{"id": "free"}, {"id": "tariff", "shock": [verb]}]
+
+    return {"name": "tariff-war", "players": [{"country": a, "moves": moves(a, b)},
+                                              {"country": b, "moves": moves(b, a)}]}
 
 
 def test_tariff_war_is_a_prisoners_dilemma():

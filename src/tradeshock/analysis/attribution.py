@@ -23,6 +23,7 @@ References
 Shapley, L. S. (1953). A value for n-person games. Contributions to the Theory of Games II.
 Castro, J., Gómez, D. & Tejada, J. (2009). Polynomial calculation of the Shapley value based on
 sampling. Computers & Operations Research 36(5).
+
 """
 
 from __future__ import annotations
@@ -174,6 +175,7 @@ def shapley_exact(values: np.ndarray) -> np.ndarray:
     numpy.ndarray
         (n, k): φ_i = Σ_{S ∌ i} |S|!(n-|S|-1)!/n! · (v(S ∪ {i}) − v(S)); rows sum to
         v(N) − v(∅) (efficiency).
+
     """
     values = np.asarray(values, dtype=float)
     if values.ndim == 1:
@@ -252,7 +254,11 @@ def attribute(scenario: Any, world: Any = None, *, focus: str = "CAN",
     exact_max
         Largest number of measures computed exactly (2^n solves); above it, ``pairs``
         antithetic pairs of random orders are sampled ((n+1)·2·pairs solves at most).
-    backend, workers
+    pairs, seed
+        Number of antithetic pairs of orders, and the random seed, for sampling.
+    deficits
+        ``fixed`` or ``zero``; default: the scenario's setting.
+    backend, workers, **solver_kw
         Passed to :func:`tradeshock.parallel.solve_many`.
 
     Returns
@@ -266,6 +272,7 @@ def attribute(scenario: Any, world: Any = None, *, focus: str = "CAN",
         ``"(base: <name>)"``. ``se`` is 0 for exact values. ``attrs``: ``method``,
         ``n_measures``, ``n_solves``, ``seconds``, ``scenario``, ``total`` (the combined
         change per ``country, variable``).
+
     """
     t0 = time.perf_counter()
     sc = load_scenario(scenario)
@@ -361,6 +368,8 @@ def winners_losers(results: Mapping[str, Any], country: str = "CAN",
     ----------
     results
         Scenario name → :class:`~tradeshock.result.Result`.
+    country
+        Whose provinces and sectors (provinces only for Canada).
     threshold
         Changes smaller than this (percent) in magnitude are labelled ``unchanged``.
 
@@ -372,6 +381,7 @@ def winners_losers(results: Mapping[str, Any], country: str = "CAN",
         "unchanged")``; rank 1 = biggest gain in percent within scenario and level. Sector
         money is US$ million; province money is in the provinces table's unit (see
         ``attrs["unit"]``). Provinces are left out when the world has no provincial data.
+
     """
     frames = []
     units: dict[str, str] = {}

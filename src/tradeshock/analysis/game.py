@@ -77,6 +77,7 @@ class NormalFormSolution:
         Pure-strategy Nash equilibria as tuples of move indices.
     dominated
         Per player, ``(move, by, kind)`` with kind ``"strict"`` or ``"weak"``.
+
     """
 
     best_response: tuple[np.ndarray, ...]
@@ -95,6 +96,7 @@ def solve_normal_form(payoffs: np.ndarray, tol: float = TIE_TOL) -> NormalFormSo
     tol
         Payoff differences within ``tol`` are ties (a tie for best is a best response for
         both moves; weak dominance needs one difference above ``tol``).
+
     """
     u = np.asarray(payoffs, dtype=float)
     k = u.shape[0]
@@ -315,7 +317,8 @@ def _check_keys(d: Mapping[str, Any], allowed: set[str], f: str, where: str) -> 
     for k in d:
         if k not in allowed:
             place = f"{where}." if where else ""
-            raise ScenarioError(f"{f}: unknown field {place}{k}{did_you_mean(str(k), allowed) or '; allowed: ' + ', '.join(sorted(allowed))}")
+            hint = did_you_mean(str(k), allowed) or "; allowed: " + ", ".join(sorted(allowed))
+            raise ScenarioError(f"{f}: unknown field {place}{k}{hint}")
 
 
 def _check_payoff(payoff: str, f: str, where: str) -> None:
@@ -339,8 +342,8 @@ def _check_verb(verb: Any, f: str, where: str) -> None:
         raise ScenarioError(f"{f}: {where}.{name} needs a mapping of arguments; got {args!r}")
     for k in args:
         if k not in _VERBS[name]:
-            raise ScenarioError(f"{f}: {where}.{name}: unknown argument {k!r}"
-                                f"{did_you_mean(str(k), _VERBS[name]) or '; allowed: ' + ', '.join(_VERBS[name])}")
+            hint = did_you_mean(str(k), _VERBS[name]) or "; allowed: " + ", ".join(_VERBS[name])
+            raise ScenarioError(f"{f}: {where}.{name}: unknown argument {k!r}{hint}")
 
 
 # ----------------------------------------------------------------------------- payoffs
@@ -387,6 +390,7 @@ class GameResult:
         ``player, move, dominated_by, kind`` (strict or weak).
     results
         Move profile (tuple) → :class:`~tradeshock.result.Result`.
+
     """
 
     game: Game
@@ -437,7 +441,7 @@ def play(game_file: str | Path | Mapping[str, Any] | Game, world: Any = None, *,
         :class:`Game`.
     world
         World or world name (default: the game's ``world``).
-    backend, workers
+    backend, workers, **solver_kw
         Passed to :func:`tradeshock.parallel.solve_many` (one solve per profile).
     tol
         Payoff ties tolerance, percentage points.
@@ -447,6 +451,7 @@ def play(game_file: str | Path | Mapping[str, Any] | Game, world: Any = None, *,
     GameResult
         ``payoffs`` (tidy), ``best_responses``, ``equilibria`` (list of move profiles as
         dicts), ``dominated``, and the Result of every profile.
+
     """
     from tradeshock.analysis.attribution import scenario_world, solve_batch
 

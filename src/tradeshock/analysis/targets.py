@@ -1,4 +1,4 @@
-"""Diversification targets: how big must a policy lever be to reach an export goal?
+"""Diversification targets: how big a policy lever must be to reach an export goal.
 
 The inverse problem behind "double Canada's non-US exports": given a *target* on one country's
 exports (a multiple, an increase in money, or a share of exports going to one partner) and a
@@ -19,6 +19,7 @@ Examples
 ...                  lever=Lever("trade_cost", partners=("EU", "GBR", "JPN", "KOR", "IND", "ASEAN")))
 >>> t.value, t.reached                                                   # doctest: +SKIP
 (0.23..., True)
+
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ class Target:
         Partner codes or group names for ``exports_to`` / ``share_to``.
     text
         How the target was written (for reports).
+
     """
 
     metric: Metric
@@ -139,6 +141,7 @@ def parse_target(spec: str | Mapping[str, Any] | Target, where: str = "target") 
     ------
     ScenarioError
         If the text does not parse or names an unknown metric (the message shows valid forms).
+
     """
     if isinstance(spec, Target):
         return spec
@@ -225,7 +228,8 @@ def expand_partners(world: World, codes: Iterable[str], exclude: Iterable[str] =
             out.append(c)
         else:
             choices = list(world.countries) + list(GROUPS)
-            raise ShockError(f"{where}: unknown partner {c!r}{did_you_mean(c, choices) or '; groups: ' + ', '.join(GROUPS)}")
+            hint = did_you_mean(c, choices) or "; groups: " + ", ".join(GROUPS)
+            raise ShockError(f"{where}: unknown partner {c!r}{hint}")
     seen: list[str] = []
     for c in out:
         if c not in seen and c not in skip:
@@ -253,6 +257,7 @@ class Lever:
         For ``trade_cost``: cut only the costs of the country's exports to the partners.
     max_value
         Upper end of the search bracket (default 0.9 for trade costs, 1 for tariffs).
+
     """
 
     kind: LeverKind = "trade_cost"
@@ -323,7 +328,8 @@ class Lever:
             return f"{country}'s trade costs {way} {who}{scope} fall {100 * value:.1f}%"
         if self.kind == "tariff_cut":
             return f"tariffs of {who} on {country}{scope} fall {100 * value:.1f}% of their level"
-        return f"tariffs between {country} and {who}{scope} fall {100 * value:.1f}% of their level (100% = full FTA)"
+        return (f"tariffs between {country} and {who}{scope} fall {100 * value:.1f}% of their "
+                "level (100% = full FTA)")
 
 
 def parse_lever(kind: str, partners: Iterable[str], sectors: Iterable[str] | None = None,
@@ -383,6 +389,7 @@ class TargetResult:
     monotone
         Whether the evaluated points were monotone in the lever (if not, the answer may not
         be unique and the message says so).
+
     """
 
     country: str
@@ -492,15 +499,21 @@ def solve_target(world: World | str, country: str, target: str | Mapping[str, An
     lever
         A :class:`Lever` or its kind (``trade_cost``, ``tariff_cut``, ``fta``) with
         ``partners``.
+    partners
+        Overrides the lever's partners (codes or groups).
     base
         Optional scenario (name, path, :class:`~tradeshock.scenario.Scenario`) or
         :class:`Shock` the lever is added on top of (e.g. the 2026 status quo). The goal is
         always measured from the world's baseline.
+    deficits
+        ``fixed`` or ``zero``; default: the base scenario's setting, else ``fixed``.
     tol
         Relative tolerance on the metric: the target is met when
         ``|achieved - goal| <= tol * |goal - baseline|`` (shares: absolute ``tol``).
     max_solves
         Stop (and raise :class:`ConvergenceError`) past this many solves.
+    simulate_fn, **solver_kw
+        The solve function (default :func:`tradeshock.simulate`) and its keyword arguments.
 
     Returns
     -------
@@ -513,6 +526,7 @@ def solve_target(world: World | str, country: str, target: str | Mapping[str, An
     model: cheaper access to a partner raises exports to it). Evaluations are checked for
     monotonicity and the result says if they were not. The root is found by Brent's method
     on [0, max] after checking that the bracket contains the target.
+
     """
     from tradeshock.world import load_world
 
@@ -563,7 +577,10 @@ def solve_target(world: World | str, country: str, target: str | Mapping[str, An
     baseline = metric_value(first, country, target, tgt_partners, column="baseline")
     goal = target.goal(baseline)
     scale = 1.0 if target.is_share else max(abs(goal - baseline), 1e-9 * max(abs(goal), 1.0))
-    ok = (lambda m: abs(m - goal) <= tol * scale)
+
+    def ok(m: float) -> bool:
+        return abs(m - goal) <= tol * scale
+
     if ok(m0):
         value, reached = 0.0, True
     else:

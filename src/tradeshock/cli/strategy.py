@@ -98,7 +98,6 @@ def target_cmd(
     from rich.table import Table
 
     from tradeshock.analysis.targets import parse_lever, solve_target, target_progress
-
     from tradeshock.world import load_world
 
     con = Console()
