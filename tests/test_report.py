@@ -155,8 +155,10 @@ def test_compare_report_and_tables(tmp_path, us_tariff, trade_war):
     can = wf.set_index("country").loc["CAN"]
     assert can[labels[0]] == pytest.approx(us_tariff.welfare().loc["CAN", "real_income"])
     assert can[labels[1]] == pytest.approx(trade_war.welfare().loc["CAN", "real_income"])
-    ex = tables.compare_exports(res).set_index("partner")
-    assert ex.loc["Total", "baseline"] == pytest.approx(us_tariff.world.exports[0], rel=1e-8)
+    ex = tables.compare_exports(res).set_index("scenario")
+    assert list(ex.index) == ["baseline", *labels]
+    assert ex.loc["baseline", "total"] == pytest.approx(us_tariff.world.exports[0], rel=1e-8)
+    assert ex.loc[labels[0], "USA %"] < 0 and ex.loc[labels[1], "USA %"] < 0
     html = write_report(res, tmp_path / "cmp.html", strict=True).read_text(encoding="utf-8")
     for sid in ("overview", "cmp-welfare", "cmp-trade", "cmp-sectors", "s1-headline", "s2-welfare"):
         assert f'id="{sid}"' in html

@@ -33,18 +33,21 @@ def render_comparison(results: Sequence[Any], ctx: ReportContext) -> list[tuple[
     if ctx.home in results[0].world.countries:
         unit = tables.money_unit(results[0])
         ex = tables.compare_exports(results, ctx.home)
-        parts = ex[ex["partner"] != "Total"]
-        fig = go.Figure([go.Bar(name="Baseline", x=parts["partner"], y=parts["baseline"],
-                                marker_color="#8d99ae")]
-                        + [go.Bar(name=lab, x=parts["partner"], y=parts[lab]) for lab in labels])
+        groups = [c for c in ex.columns if c != "scenario" and not c.endswith(" %") and c != "total"]
+        fig = go.Figure([go.Bar(name=row["scenario"], x=groups, y=[row[g] for g in groups],
+                                marker_color="#8d99ae" if row["scenario"] == "baseline" else None)
+                         for _, row in ex.iterrows()])
         fig.update_layout(barmode="group", yaxis_title=unit, height=400,
+                          xaxis_title="export destination (others = everyone else)",
                           title=f"{tables.country_name(results[0], ctx.home)}'s exports by partner")
+        pct = [c for c in ex.columns if c.endswith(" %")]
+        money = [c for c in ex.columns if c != "scenario" and c not in pct]
         blocks.append(("cmp-trade", f"{tables.country_name(results[0], ctx.home)}'s exports by "
                        "partner, side by side",
                        ctx.figure(fig) + ctx.table(
-                           ex, caption="Exports by partner: baseline, then each scenario",
-                           unit=f"{unit}; columns ending in % are percent changes",
-                           money=["baseline", *labels], percent=[f"{lab} %" for lab in labels])))
+                           ex, caption="Exports by destination: baseline, then each scenario",
+                           unit=f"{unit}; columns ending in % are percent changes from the baseline",
+                           money=money, percent=pct)))
 
         sec = tables.compare_sectors(results, ctx.home)
         fig = go.Figure([go.Bar(name=lab, y=sec["label"], x=sec[lab], orientation="h")

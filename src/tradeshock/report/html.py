@@ -80,7 +80,8 @@ def render_report(results: Any | Sequence[Any], *, title: str | None = None, hom
             blocks.append((anchor, t, frag, 2))
     if title is None:
         names = [tables.scenario_name(r) for r in many]
-        title = names[0] if len(names) == 1 else "Comparison: " + " vs ".join(names)
+        title = (names[0] if len(names) == 1 else "Comparison: " + " vs ".join(names)
+                 if len(names) <= 3 else f"Comparison of {len(names)} scenarios")
     return _page(title, many, blocks, ctx)
 
 

@@ -59,8 +59,9 @@ def exports_by_partner(result: Any, home: str = "CAN",
                        partners: Sequence[str] = ("USA", "CHN")) -> pd.DataFrame:
     """``home``'s exports to each of ``partners``, to everyone else, and in total.
 
-    Columns ``partner, baseline, counterfactual, change, change_pct`` (money in the world's
-    unit, producer prices; ``change_pct`` in percent).
+    Columns ``code`` (ISO3, ``others`` or ``total``), ``partner`` (label), ``baseline,
+    counterfactual, change, change_pct`` (money in the world's unit, producer prices;
+    ``change_pct`` in percent).
     """
     ex = result.exports(home)
     ex = ex[ex["partner"] != home]
@@ -68,11 +69,11 @@ def exports_by_partner(result: Any, home: str = "CAN",
     rows = []
     for p in named:
         r = ex[ex["partner"] == p][["baseline", "counterfactual"]].sum()
-        rows.append({"partner": f"{country_name(result, p)} ({p})", **r})
+        rows.append({"code": p, "partner": f"{country_name(result, p)} ({p})", **r})
     rest = ex[~ex["partner"].isin(named)][["baseline", "counterfactual"]].sum()
-    rows.append({"partner": "Everyone else", **rest})
+    rows.append({"code": "others", "partner": "Everyone else", **rest})
     tot = ex[["baseline", "counterfactual"]].sum()
-    rows.append({"partner": "Total", **tot})
+    rows.append({"code": "total", "partner": "Total", **tot})
     out = pd.DataFrame(rows)
     out["change"] = out["counterfactual"] - out["baseline"]
     out["change_pct"] = 100.0 * out["change"] / out["baseline"].where(out["baseline"] > 0)
@@ -206,14 +207,22 @@ def compare_welfare(results: Sequence[Any], n: int = 10, focus: Sequence[str] = 
 
 
 def compare_exports(results: Sequence[Any], home: str = "CAN") -> pd.DataFrame:
-    """``home``'s exports by partner group: baseline, then counterfactual and % change per scenario."""
-    labels = scenario_labels(results)
-    first = exports_by_partner(results[0], home)
-    out = first[["partner", "baseline"]].copy()
-    for r, lab in zip(results, labels):
-        e = exports_by_partner(r, home).set_index("partner")
-        out[lab] = out["partner"].map(e["counterfactual"])
-        out[f"{lab} %"] = out["partner"].map(e["change_pct"])
+    """``home``'s exports by partner group, one row per scenario after a ``baseline`` row.
+
+    Columns: ``scenario``, then for each group (``USA``, ``CHN``, ``others``, ``total``) the
+    level (money in the world's unit) and ``<group> %`` (percent change; empty for the baseline).
+    """
+    base = exports_by_partner(results[0], home)
+    rows = [{"scenario": "baseline", **dict(zip(base["code"], base["baseline"], strict=True))}]
+    for r, lab in zip(results, scenario_labels(results), strict=True):
+        e = exports_by_partner(r, home)
+        row: dict[str, Any] = {"scenario": lab}
+        for code, level, pct in zip(e["code"], e["counterfactual"], e["change_pct"], strict=True):
+            row[code] = level
+            row[f"{code} %"] = pct
+        rows.append(row)
+    cols = ["scenario"] + [c for code in base["code"] for c in (code, f"{code} %")]
+    out = pd.DataFrame(rows).reindex(columns=cols)
     out.attrs["unit"] = money_unit(results[0])
     return out
 

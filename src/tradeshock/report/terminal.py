@@ -166,14 +166,15 @@ def print_comparison(results: Sequence[Any], console: Console | None = None, hom
     con.print(t)
     if home in results[0].world.countries:
         name = tables.country_name(results[0], home)
-        base = tables.exports_by_partner(results[0], home)
-        heads = [p.split(" (")[0] if p != "Everyone else" else "others" for p in base["partner"]]
-        t = Table("scenario", *heads, title=f"{name}'s exports by scenario (% change; baseline in "
+        ex = tables.compare_exports(results, home)
+        groups = [c for c in ex.columns if c != "scenario" and not c.endswith(" %")]
+        t = Table("scenario", *groups, title=f"{name}'s exports by scenario (% change; baseline in "
                   f"{tables.money_unit(results[0])})", title_justify="left")
-        t.add_row("[dim]baseline[/]", *[f"[dim]{_money(v)}[/]" for v in base["baseline"]])
-        for res, lab in zip(results, labels, strict=True):
-            ex = tables.exports_by_partner(res, home)
-            t.add_row(lab, *[_pct(v, 1) for v in ex["change_pct"]])
+        for _, row in ex.iterrows():
+            if row["scenario"] == "baseline":
+                t.add_row("[dim]baseline[/]", *[f"[dim]{_money(row[g])}[/]" for g in groups])
+            else:
+                t.add_row(row["scenario"], *[_pct(row[f"{g} %"], 1) for g in groups])
         con.print(t)
         t = Table("scenario", "hardest-hit sector", "best-off sector",
                   title=f"{name}'s sectors (gross output, % change)", title_justify="left")

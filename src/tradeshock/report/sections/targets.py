@@ -30,9 +30,10 @@ def render(result: Any, ctx: Any) -> str | None:
     fig.add_hline(y=scale * t.goal, line_dash="dash", annotation_text="goal")
     fig.add_hline(y=scale * t.baseline, line_dash="dot", annotation_text="baseline")
     fig.update_layout(title=f"{t.target.describe()} against the lever ({t.n_solves} solves)",
-                      xaxis_title="lever size (%)", yaxis_title=unit)
+                      xaxis_title="lever size (%)", yaxis_title=unit,
+                      yaxis_type="linear" if share else "log")
     parts.append(ctx.figure(fig, height=360))
-    parts.append(ctx.table(t.to_frame().drop(columns=["seconds"]),
+    parts.append(ctx.table(t.to_frame().drop(columns=["seconds", "countries"]),
                            caption="Target search", unit=f"metric in {unit if share else 'US$ million'}; "
                            "lever as a fraction", money=["baseline", "start", "goal", "achieved"]
                            if not share else (), rates=["value", "share_of_goal"]))
@@ -42,10 +43,12 @@ def render(result: Any, ctx: Any) -> str | None:
                                                 "real_wage"]]
     parts.append(ctx.table(wel, caption="Side effects: welfare at the lever size",
                            unit="percent change", percent=["real_income", "terms_of_trade",
-                                                           "real_wage"]))
+                                                           "real_wage"], digits=3))
     ex = side["exports"].sort_values("change", ascending=False)
-    top = ex[ex["partner"].isin(list(t.partners) + ["USA", "CHN", "MEX"])]
-    parts.append(ctx.table(top, caption=f"{t.country}'s exports: lever partners, USA, China, Mexico",
+    top = pd.concat([ex[ex["partner"].isin(t.partners)].head(10),
+                     ex[ex["partner"].isin(["USA", "CHN", "MEX"])]]).drop_duplicates("partner")
+    parts.append(ctx.table(top, caption=f"{t.country}'s exports: the 10 lever partners gaining most, "
+                           "USA, China, Mexico",
                            unit="US$ million, base year; change_pct in percent",
                            money=["baseline", "counterfactual", "change"], percent=["change_pct"]))
     sec = side["sectors"].sort_values("value_added_change_pct")
