@@ -173,3 +173,13 @@ def test_against_tracker(partner, date, tol):
     ref = float(t[(t["country_name"] == partner) & (t["date"] == date)]["effective tariff"].iloc[0]) / 100
     iso = {"CHINA": "CHN", "MEXICO": "MEX", "CANADA": "CAN"}[partner]
     assert product_weighted_rate(date, "USA", iso) == pytest.approx(ref, abs=tol)
+
+
+def test_counter_tariff_coverage_scaled_to_cited_value(world):
+    # FACTS 2.2: Canada's first list covered C$30B of US goods (1.369 CAD/USD, macro2024)
+    lib = load_library()
+    m = lib.get("ca-countermeasures-us-list1")
+    comp = compile_measures(world, [m])
+    n, i = world.countries.index("CAN"), world.countries.index("USA")
+    covered = float((world.flows[n, i] * comp.added[n, i]).sum()) / m.rate
+    assert covered == pytest.approx(30_000 / 1.369, rel=1e-6)

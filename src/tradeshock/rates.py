@@ -290,7 +290,8 @@ def _sector_rates(world, importer: str, exporter: str) -> tuple[np.ndarray, np.n
     return base, mfn
 
 
-def _pair_add(measures: Sequence[Measure], importer: str, exporter: str, world=None) -> tuple[_Arrays, np.ndarray]:
+def _pair_add(measures: Sequence[Measure], importer: str, exporter: str, world=None,
+              scale: dict[str, float] | None = None) -> tuple[_Arrays, np.ndarray]:
     src, _ = mix_source(importer, exporter)
     arr = _arrays(src)
     if importer == "USA":
@@ -302,8 +303,33 @@ def _pair_add(measures: Sequence[Measure], importer: str, exporter: str, world=N
     if not prod_ms:
         return arr, np.zeros(len(arr.sec))
     cov = [coverage(m, None, importer, exporter) for m in prod_ms]
+    if scale:
+        cov = [np.clip(c * scale.get(m.id, 1.0), 0.0, 1.0) for m, c in zip(prod_ms, cov)]
     rates = [_rate_vector(m, exporter, base, mfn) for m in prod_ms]
     return arr, stack(prod_ms, cov, rates)
+
+
+def _calibration(ms: Sequence[Measure], world, imp: str, exp: str, sidx: dict[str, int],
+                 cad_per_usd: float, notes: list[str]) -> dict[str, float]:
+    """Coverage factors for measures with ``scale_to``: cited covered trade / implied covered trade."""
+    out: dict[str, float] = {}
+    cs = list(world.countries)
+    n, i = cs.index(imp), cs.index(exp)
+    for m in ms:
+        if m.scale_to is None:
+            continue
+        arr = _arrays(mix_source(imp, exp)[0])
+        c = coverage(m, None, imp, exp)
+        den = np.bincount(arr.sec, weights=arr.weight, minlength=len(SECTORS))
+        num = np.bincount(arr.sec, weights=arr.weight * c, minlength=len(SECTORS))
+        implied = sum(float(world.flows[n, i, sidx[SECTORS[k]]]) * num[k] / den[k]
+                      for k in np.flatnonzero(den > 0) if SECTORS[k] in sidx)
+        cited = m.scale_to.usd_million(cad_per_usd)
+        if implied > 0:
+            out[m.id] = cited / implied
+            notes.append(f"{m.id}: coverage scaled by {cited / implied:.3f} so {imp}<-{exp} covered trade "
+                         f"matches the cited US${cited:,.0f}M (list x mix implied US${implied:,.0f}M)")
+    return out
 
 
 def pair_products(measures: Sequence[Measure], importer: str, exporter: str, world=None) -> pd.DataFrame:
@@ -336,7 +362,8 @@ def compile_measures(world, measures: Iterable[Measure], *, cad_per_usd: float =
             continue
         n, i = countries.index(imp), countries.index(exp)
         comp.pairs.append((imp, exp))
-        arr, add = _pair_add(ms, imp, exp, world)
+        scale = _calibration(ms, world, imp, exp, sidx, cad_per_usd, comp.notes)
+        arr, add = _pair_add(ms, imp, exp, world, scale)
         den = np.bincount(arr.sec, weights=arr.weight, minlength=len(SECTORS))
         num = np.bincount(arr.sec, weights=arr.weight * add, minlength=len(SECTORS))
         covered = set()

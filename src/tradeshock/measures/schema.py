@@ -115,6 +115,26 @@ class AffectedTrade(BaseModel):
         return v / cad_per_usd if self.currency == "CAD" else v
 
 
+class CitedTotal(BaseModel):
+    """A cited total value of the trade a measure covers (all sectors), to calibrate its coverage.
+
+    The product list and mix give the distribution over sectors; the level is scaled so the covered
+    baseline trade equals this value (coverage capped at 100% of any product).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    value: float
+    currency: Literal["USD", "CAD"] = "USD"
+    unit: Literal["million", "billion"] = "billion"
+    year: int = 2024
+    source: str = ""
+
+    def usd_million(self, cad_per_usd: float) -> float:
+        """The value in US$ million."""
+        v = self.value * (1000.0 if self.unit == "billion" else 1.0)
+        return v / cad_per_usd if self.currency == "CAD" else v
+
+
 class Quota(BaseModel):
     """A tariff-rate quota: ``in_rate`` up to the quota, ``over_rate`` beyond it.
 
@@ -181,6 +201,7 @@ class Measure(BaseModel):
     cusma_exempt: bool = False
     supersedes: list[str] = Field(default_factory=list)
     affected_trade: list[AffectedTrade] = Field(default_factory=list)
+    scale_to: CitedTotal | None = None
     start: dt.date
     end: dt.date | None = None
     legal: str = ""
