@@ -42,7 +42,7 @@ def rates_cmd(
 ) -> None:
     """Effective tariffs from the measures library: by sector or HS6 product as of a date, or a timeline."""
     from tradeshock.errors import ScenarioError
-    from tradeshock.rates import effective_rates, product_rates, rate_timeline
+    from tradeshock.rates import effective_rates, mix_source, product_rates, rate_timeline
 
     if timeline:
         if not (imposer and target):
@@ -58,7 +58,8 @@ def rates_cmd(
                 raise ScenarioError("rates --by product needs --imposer and --target")
             df = product_rates(as_of, imposer, target)
             df = df[df["add"] != 0].sort_values("weight", ascending=False).reset_index(drop=True)
-            title = f"{imposer} additional tariff on {target} by HS6 product, {as_of} (weight: 2024 US$ million)"
+            title = (f"{imposer} additional tariff on {target} by HS6 product, {as_of} "
+                     f"(weights: {mix_source(imposer, target)[1]}, US$ million)")
         elif by == "sector":
             df = effective_rates(as_of, imposer=imposer, target=target, world=world)
             if not (imposer and target):
