@@ -176,3 +176,27 @@ def test_shipped_game_matches_the_scenario_files():
     # carrying out the 100% threat costs the US itself (a non-credible threat in this payoff)
     assert all(m.loc[(c, "punish_canada", h), "payoff_USA"] < m.loc[(c, "nothing", h), "payoff_USA"]
                for c in ("status_quo", "deal_with_china") for h in ("keep_retaliation", "relieve"))
+
+
+def test_payoff_outcomes_and_overrides():
+    from tradeshock.analysis.game import payoff_value, with_payoffs
+
+    w = random_world(3, 2, seed=0, io=False, tariffs=False, deficits=False, theta=4.0)
+    a, b = w.countries[:2]
+    g = with_payoffs(Game.from_dict(_tariff_game(w)), {a: "exports", "*": "value_added"})
+    assert [p.payoff for p in g.players] == ["exports", "value_added"]
+    res = play(g, w, backend="serial")
+    r = res.results[("tariff", "free")]
+    ex = r.exports(a)
+    ex = ex[ex["partner"] != a]
+    want = 100 * (ex["counterfactual"].sum() / ex["baseline"].sum() - 1)
+    got = res.payoffs.set_index([a, b, "player"]).loc[("tariff", "free", a), "payoff"]
+    assert got == pytest.approx(want, rel=1e-10)
+    out = r.output()
+    out = out[out["country"] == b]
+    assert payoff_value(r, b, "value_added") == pytest.approx(
+        100 * (out["value_added_cf"].sum() / out["value_added_base"].sum() - 1))
+    with pytest.raises(ScenarioError, match="did you mean"):
+        with_payoffs(g, {a: "real_incom"})
+    with pytest.raises(ScenarioError, match="not a player"):
+        with_payoffs(g, {"C09": "exports"})

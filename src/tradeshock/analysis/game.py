@@ -313,6 +313,21 @@ class Game:
         return shock
 
 
+def with_payoffs(game: Game, payoffs: Mapping[str, str]) -> Game:
+    """A copy of ``game`` with some players' payoff outcomes replaced (``"*"`` = every player)."""
+    import dataclasses
+
+    codes = [p.country for p in game.players]
+    for who, outcome in payoffs.items():
+        if who != "*" and who not in codes:
+            raise ScenarioError(f"--payoff {who}={outcome}: {who!r} is not a player of "
+                                f"{game.name}{did_you_mean(who, codes) or '; players: ' + ', '.join(codes)}")
+        _check_payoff(outcome, game.source, f"payoff of {who}")
+    players = tuple(dataclasses.replace(p, payoff=payoffs.get(p.country, payoffs.get("*", p.payoff)))
+                    for p in game.players)
+    return dataclasses.replace(game, players=players)
+
+
 def _check_keys(d: Mapping[str, Any], allowed: set[str], f: str, where: str) -> None:
     for k in d:
         if k not in allowed:

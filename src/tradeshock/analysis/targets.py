@@ -459,7 +459,7 @@ class TargetResult:
         """One-row tidy summary (for exports and the CLI)."""
         return pd.DataFrame([{
             "country": self.country, "target": self.target.describe(), "lever": self.lever.kind,
-            "partners": " ".join(self.partners),
+            "partners": " ".join(self.lever.partners), "countries": " ".join(self.partners),
             "sectors": " ".join(self.lever.sectors) if self.lever.sectors else "all tradable",
             "value": self.value, "reached": self.reached, "baseline": self.baseline,
             "start": self.start, "goal": self.goal, "achieved": self.achieved,

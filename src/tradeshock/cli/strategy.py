@@ -94,6 +94,7 @@ def target_cmd(
     solves). If the lever cannot reach the target, the command says so and shows the best
     attainable value.
     """
+    import pandas as pd
     from rich.console import Console
     from rich.table import Table
 
@@ -149,6 +150,20 @@ def target_cmd(
     if "USA" in ex.index:
         con.print(f"Exports to the USA: {ex.loc['USA', 'change_pct']:+.2f}% "
                   f"({ex.loc['USA', 'change']:+,.0f} US$ million)")
+    sec = side["sectors"].sort_values("value_added_change_pct")
+    ts = Table("sector", "value added %", title=f"{country.upper()}: sectors that lose and gain most")
+    for r in pd.concat([sec.head(4), sec.tail(4)]).itertuples():
+        ts.add_row(r.sector, f"{r.value_added_change_pct:+.2f}")
+    con.print(ts)
+    if "provinces" in side:
+        from tradeshock.analysis.attribution import winners_losers
+
+        wl = winners_losers({"t": res.result})
+        wl = wl[wl["level"] == "province"]
+        tp = Table("province", "value added %", "change (C$ million)", title="Provinces")
+        for r in wl.itertuples():
+            tp.add_row(r.name, f"{r.value_added_change_pct:+.2f}", f"{r.value_added_change:+,.0f}")
+        con.print(tp)
     for note in res.notes:
         con.print(f"note: {note}")
     if out is not None:
@@ -239,6 +254,11 @@ def game_cmd(
                              help="Write the tidy payoff table (.csv/.parquet/.json/.xlsx)."),
     report: Path = typer.Option(None, "--report",
                                 help="Write an HTML report (for the first equilibrium) here."),
+    payoff: list[str] = typer.Option(
+        None, "--payoff",
+        help="Change a player's payoff, e.g. CAN=province:ON (Ontario's value added, %), "
+             "USA=real_wage; outcomes: real_income, welfare_cp, terms_of_trade, real_wage, "
+             "exports, value_added, province:XX. Repeat for several players."),
     backend: str = typer.Option("processes", "--backend", help=_BACKEND_HELP),
 ) -> None:
     """Play the strategic game among Canada, the US and China (or the players in GAME).
@@ -250,10 +270,13 @@ def game_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    from tradeshock.analysis.game import play
+    from tradeshock.analysis.game import Game, play, with_payoffs
 
     con = Console()
-    g = play(game, world, backend=backend)
+    spec = Game.load(game)
+    if payoff:
+        spec = with_payoffs(spec, dict(p.split("=", 1) if "=" in p else ("*", p) for p in payoff))
+    g = play(spec, world, backend=backend)
     m = g.matrix()
     eqs = {tuple(e[p] for p in g.players) for e in g.equilibria}
     t = Table(*g.players, *[f"{p} payoff %" for p in g.players], "Nash",

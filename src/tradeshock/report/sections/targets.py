@@ -27,8 +27,10 @@ def render(result: Any, ctx: Any) -> str | None:
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=100 * ev["lever"], y=scale * ev["metric"], mode="markers+lines",
                              name="model solves"))
-    fig.add_hline(y=scale * t.goal, line_dash="dash", annotation_text="goal")
-    fig.add_hline(y=scale * t.baseline, line_dash="dot", annotation_text="baseline")
+    xs = [0.0, 100 * float(ev["lever"].max())]
+    for val, name, dash in ((t.goal, "goal", "dash"), (t.baseline, "baseline", "dot")):
+        fig.add_trace(go.Scatter(x=xs, y=[scale * val] * 2, mode="lines", name=name,
+                                 line=dict(dash=dash, color="#555")))
     fig.update_layout(title=f"{t.target.describe()} against the lever ({t.n_solves} solves)",
                       xaxis_title="lever size (%)", yaxis_title=unit,
                       yaxis_type="linear" if share else "log")
