@@ -163,6 +163,7 @@ measures:
     ("world: default", "world: default\nremove: [no-such]", ["remove[0]", "no-such"]),
     ("  - ref: us-s122-10", "  - ref: us-s122-10\n  - ref: us-s122-10", ["duplicate measure label"]),
     ("measures:", "measures: [", ["YAML syntax error"]),
+    ("add: 1.0}", "add: 1.0, start: 2026-05-01, end: 2026-01-01}", [":5:", "end", "not after start"]),
 ])
 def test_bad_scenarios(tmp_path, old, new, needles):
     path = _write(tmp_path, "bad.yaml", GOOD.replace(old, new))
