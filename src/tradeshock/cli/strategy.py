@@ -93,6 +93,15 @@ def target_cmd(
     Each try is a full general-equilibrium solve; the answer is found by root-finding (a few
     solves). If the lever cannot reach the target, the command says so and shows the best
     attainable value.
+
+    Examples: tradeshock target (trade costs with EU, UK, Japan, Korea, India, ASEAN to double
+    non-US exports)
+
+    tradeshock target -t "us_share 60%" -l fta -p EU,JPN,CHN
+
+    tradeshock target -x petroleum,mining -e uniform5 (without energy; elasticity 5)
+
+    tradeshock target --scenario asia-energy-pivot --relative-to status-quo-2026-03
     """
     import pandas as pd
     from rich.console import Console
@@ -199,6 +208,8 @@ def attribute_cmd(
     could have been added, so the split does not depend on an arbitrary order and the parts
     add up exactly to the total. Exact up to 10 measures (2^n solves, in parallel); sampled,
     with standard errors, above.
+
+    Example: tradeshock attribute canada-china-deal-2026 --out deal.csv --report deal.html
     """
     from rich.console import Console
     from rich.table import Table
@@ -266,6 +277,8 @@ def game_cmd(
     Every combination of moves is one general-equilibrium solve; each player's payoff is its
     welfare change (or the outcome the game file names). Prints the payoff matrix, each
     player's best responses, the pure-strategy Nash equilibria and dominated moves.
+
+    Example: tradeshock game canada-between-giants --payoff CAN=province:ON --report game.html
     """
     from rich.console import Console
     from rich.table import Table
@@ -304,8 +317,16 @@ def game_cmd(
         con.print(f"wrote {report}")
 
 
+def _help(doc: str | None) -> str:
+    """A docstring as help text: paragraphs kept, lines within a paragraph joined."""
+    import inspect
+
+    paras = inspect.cleandoc(doc or "").split("\n\n")
+    return "\n\n".join(" ".join(p.split()) for p in paras)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``target``, ``attribute`` and ``game`` commands to the main app."""
-    app.command("target")(target_cmd)
-    app.command("attribute")(attribute_cmd)
-    app.command("game")(game_cmd)
+    app.command("target", help=_help(target_cmd.__doc__))(target_cmd)
+    app.command("attribute", help=_help(attribute_cmd.__doc__))(attribute_cmd)
+    app.command("game", help=_help(game_cmd.__doc__))(game_cmd)
