@@ -183,3 +183,8 @@ def test_counter_tariff_coverage_scaled_to_cited_value(world):
     n, i = world.countries.index("CAN"), world.countries.index("USA")
     covered = float((world.flows[n, i] * comp.added[n, i]).sum()) / m.rate
     assert covered == pytest.approx(30_000 / 1.369, rel=1e-6)
+
+
+def test_non_wiod_world_is_a_clear_error():
+    with pytest.raises(ScenarioError, match="does not use the WIOD sectors"):
+        effective_rates("2026-03-01", world="gravity2006")

@@ -352,6 +352,12 @@ def compile_measures(world, measures: Iterable[Measure], *, cad_per_usd: float =
     ``only_pairs`` restricts the work to some (importer, exporter) pairs (others keep the baseline).
     """
     measures = resolve_supersedes(measures)
+    missing = [x for x in GOODS if x not in world.sectors]
+    if measures and missing:
+        raise ScenarioError(
+            f"world {world.name!r} does not use the WIOD sectors (missing {', '.join(missing[:4])}"
+            f"{', ...' if len(missing) > 4 else ''}); the measures library maps HS products to the WIOD "
+            "sectors of the 'default' and 'wiod2011' worlds: use one of those, or build a Shock by hand")
     countries = list(world.countries)
     sectors = list(world.sectors)
     added = np.zeros_like(world.tariffs, dtype=float)
