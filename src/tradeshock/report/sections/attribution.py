@@ -13,6 +13,16 @@ from typing import Any
 TITLE = "Deal attribution: each measure's contribution"
 
 
+def _label(country: str, variable: str) -> str:
+    """Readable name of an attributed outcome."""
+    kind, _, item = variable.partition(":")
+    names = {"real_income": f"{country} real income",
+             "province_value_added_change": f"Value added in {item} ({country})",
+             "value_added_change": f"{country} value added, {item.replace('_', ' ')}",
+             "exports_change": f"{country} exports to {item}"}
+    return names.get(kind, f"{country} {variable}")
+
+
 def _is_base(measure: str) -> bool:
     return str(measure).startswith("(base")
 
@@ -30,7 +40,7 @@ def _waterfall(ctx: Any, contrib: Any, country: str, variable: str, unit: str) -
         x=list(d["measure"]), y=list(d["contribution"]),
         measure=["relative"] * (len(d) - 1) + ["total"],
         text=[f"{v:+.3g}" for v in d["contribution"]], textposition="outside"))
-    fig.update_layout(title=f"{country} {variable.replace('_', ' ')} ({unit})", showlegend=False)
+    fig.update_layout(title=f"{_label(country, variable)} ({unit})", showlegend=False)
     html = ctx.figure(fig, height=380)
     base = contrib[contrib["measure"].map(_is_base) & (contrib["country"] == country)
                    & (contrib["variable"] == variable)]
@@ -64,6 +74,9 @@ def render(result: Any, ctx: Any) -> str | None:
         prov = pkg[pkg["variable"].str.startswith("province_value_added_change:")]
         if not prov.empty:
             tot = prov.groupby("variable")["contribution"].sum().sort_values()
+            # Ontario (autos) and Saskatchewan (canola) are the provinces most argued about
+            key = [f"province_value_added_change:{p}" for p in ("ON", "SK")]
+            pairs += [(home, v) for v in key if v in tot.index]
             pairs += [(home, tot.index[0]), (home, tot.index[-1])]
         else:
             sec = pkg[pkg["variable"].str.startswith("value_added_change:")
@@ -78,6 +91,21 @@ def render(result: Any, ctx: Any) -> str | None:
         unit = "percentage points" if sub["unit"].iloc[0] == "percent" else \
             str(sub["unit"].iloc[0]).split(" (")[0]
         parts.append(_waterfall(ctx, contrib, country, variable, unit))
+    prov = contrib[~contrib["measure"].map(_is_base) & (contrib["country"] == home)
+                   & contrib["variable"].str.startswith("province_value_added_change:")]
+    if not prov.empty:
+        import plotly.graph_objects as go
+
+        p = prov.assign(province=prov["variable"].str.split(":").str[1])
+        order = p.groupby("province")["contribution"].sum().sort_values().index
+        fig = go.Figure([go.Bar(name=m, x=list(order),
+                                y=p[p["measure"] == m].set_index("province")["contribution"]
+                                .reindex(order).tolist())
+                         for m in dict.fromkeys(p["measure"])])
+        unit = str(p["unit"].iloc[0]).split(" (")[0]
+        fig.update_layout(barmode="relative", title=f"Value added by province: each measure's "
+                          f"contribution ({unit})", yaxis_title=unit)
+        parts.append(ctx.figure(fig, height=420))
     wel = contrib[(contrib["variable"] == "real_income") & contrib["country"].isin(ctx.focus)]
     if not wel.empty:
         wide = wel.pivot_table(index="measure", columns="country", values="contribution",
