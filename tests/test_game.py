@@ -200,3 +200,26 @@ def test_payoff_outcomes_and_overrides():
         with_payoffs(g, {a: "real_incom"})
     with pytest.raises(ScenarioError, match="not a player"):
         with_payoffs(g, {"C09": "exports"})
+
+
+def test_equilibria_match_brute_force_on_random_games():
+    """Every profile is an equilibrium iff no player gains by a unilateral deviation."""
+    import itertools
+
+    rng = np.random.default_rng(7)
+    for _ in range(30):
+        shape = tuple(rng.integers(2, 4, size=3))
+        u = rng.integers(-3, 4, size=(3, *shape)).astype(float)   # integers: ties happen
+        sol = solve_normal_form(u)
+        brute = set()
+        for prof in itertools.product(*(range(m) for m in shape)):
+            stable = True
+            for p in range(3):
+                for alt in range(shape[p]):
+                    dev = list(prof)
+                    dev[p] = alt
+                    if u[(p, *dev)] > u[(p, *prof)]:
+                        stable = False
+            if stable:
+                brute.add(prof)
+        assert set(sol.equilibria) == brute
