@@ -62,7 +62,7 @@ def test_run_folder_has_report_tables_and_record(tmp_path, results):
 
 
 def test_failed_write_leaves_previous_outputs_intact(tmp_path, results, monkeypatch):
-    out = runner.write_outputs(results[:1], tmp_path / "out", "html,csv")
+    out = runner.write_outputs(results[:1], tmp_path / "out", "csv")
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
     def broken(*args, **kw):
@@ -70,7 +70,7 @@ def test_failed_write_leaves_previous_outputs_intact(tmp_path, results, monkeypa
 
     monkeypatch.setattr(runner, "write_tables", broken)
     with pytest.raises(TradeshockError, match="previous outputs were left"):
-        runner.write_outputs(results, out, "html,csv")
+        runner.write_outputs(results, out, "csv")
     after = {p.name: p.read_bytes() for p in out.iterdir()}
     assert after == before
 
