@@ -119,7 +119,7 @@ def _first(mask: np.ndarray) -> tuple[int, ...]:
 def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
           trade_cost_hat: np.ndarray | None = None, deficit_new: np.ndarray | None = None, *,
           tol: float = 1e-10, max_iter: int = 1000, beta: float = 0.5, memory: int = 8,
-          raise_on_failure: bool = True) -> Equilibrium:
+          raise_on_failure: bool = True, precondition: bool = True) -> Equilibrium:
     """Solve for the counterfactual equilibrium of ``base`` under new tariffs and trade costs.
 
     Parameters
@@ -175,6 +175,7 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
     log_P = np.zeros((n, j))
     X = base.X.copy()
     mixer = Anderson(memory, beta)
+    precond = _wage_preconditioner(base) if precondition else np.ones(n)
     inner_mixer = Anderson(5, 1.0)
     inner_total = 0
     best = None
@@ -215,7 +216,7 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
             break
         f = np.log(np.maximum(va_new, 1e-300)) - (log_w + np.log(wl))
         outer_res = float(np.max(np.abs(f)))
-        log_w = mixer.step(log_w, f)
+        log_w = mixer.step(log_w, f * precond)
         log_w = log_w - np.log((np.exp(log_w) * wl).sum() / wl_total)
 
     seconds = time.perf_counter() - t0
@@ -239,6 +240,24 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
             f"{d['residual_expenditure']:.2e}, trade balance {d['residual_trade_balance']:.2e}; "
             "try a larger max_iter, a looser tol, or a smaller shock", diagnostics=d)
     return eq
+
+
+def _wage_preconditioner(base: Baseline) -> np.ndarray:
+    """1 / (1 + ε_n): a diagonal estimate of how labour demand responds to the own wage.
+
+    ε_n = Σ_j v_n^j γ_n^j θ^j Σ_m (M_mn^j / Y_n^j)(1 − π_mn^j), with v the value-added weights:
+    a 1% higher wage raises sector j's cost by γ_n^j %, and each market m it sells to shifts
+    away from it with elasticity θ^j (1 − π_mn^j). Scaling the wage residual by it makes the
+    plain iteration roughly a Newton step, which Anderson mixing then refines.
+    """
+    M = base.flows
+    Y = M.sum(axis=0)                                                    # (n, j) sales of n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mix = np.where(Y[None] > 0, M / Y[None], 0.0)                    # [m, n, j]
+    eps_nj = base.theta[None, :] * (mix * (1.0 - base.pi)).sum(axis=0)  # (n, j)
+    va = base.va_share * Y
+    v = va / va.sum(axis=1, keepdims=True)
+    return 1.0 / (1.0 + (v * base.va_share * eps_nj).sum(axis=1))
 
 
 def _failed(n: int, j: int, tau1: np.ndarray, d1: np.ndarray, it: int, inner: int,
