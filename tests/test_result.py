@@ -32,7 +32,7 @@ def result(world):
 def test_every_view_is_labelled_with_a_unit(result):
     views = {"welfare": result.welfare(), "to_frame": result.to_frame(), "trade": result.trade(),
              "exports": result.exports(), "imports": result.imports(), "output": result.output(),
-             "revenue": result.revenue()}
+             "revenue": result.revenue(), "prices": result.prices()}
     for name, df in views.items():
         assert isinstance(df, pd.DataFrame) and len(df) > 0, name
         assert df.attrs.get("unit"), name

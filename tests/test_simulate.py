@@ -110,3 +110,14 @@ def test_world_is_a_weakref_cache_key(world):
     """World objects are usable as cache keys (hash by identity, frozen)."""
     assert isinstance(world, World)
     hash(world)
+
+
+def test_homogeneity_of_a_whole_world(world):
+    """Scaling every money value of the World (flows) leaves welfare and hats unchanged."""
+    shock = lambda w: Shock(w).tariff(imposer="C00", add=0.15).embargo(imposer="C01", target="C02")  # noqa: E731
+    a = simulate(world, shock(world))
+    big = world.replace(flows=world.flows * 1e3, name="scaled")
+    b = simulate(big, shock(big))
+    np.testing.assert_allclose(b.w_hat, a.w_hat, rtol=1e-9)
+    np.testing.assert_allclose(b.welfare().to_numpy(), a.welfare().to_numpy(), rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(b.flows_cf, 1e3 * a.flows_cf, rtol=1e-9, atol=1e-6)

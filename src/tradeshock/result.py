@@ -236,6 +236,23 @@ class Result:
                             "shares are fractions; *_pct in percent")
         return df
 
+    def prices(self) -> pd.DataFrame:
+        """Sector price indices and input costs: ``country, sector, price_change_pct, input_cost_change_pct``.
+
+        P̂_n^j − 1 (the sector-j price index buyers in n face) and ĉ_n^j − 1 (the cost of n's
+        input bundle in j, which moves its producer prices), in percent, numéraire units.
+        """
+        n, j = self.P_hat.shape
+        ci, si = np.meshgrid(np.arange(n), np.arange(j), indexing="ij")
+        df = pd.DataFrame({
+            "country": np.asarray(self.countries)[ci.ravel()],
+            "sector": np.asarray(self.sectors)[si.ravel()],
+            "price_change_pct": (self.P_hat.ravel() - 1.0) * 100,
+            "input_cost_change_pct": (self.c_hat.ravel() - 1.0) * 100,
+        })
+        df.attrs["unit"] = "percent change vs re-solved baseline (numeraire: world value added fixed)"
+        return df
+
     def revenue(self) -> pd.DataFrame:
         """Tariff revenue by country: ``country, baseline, counterfactual, change``."""
         e = self.equilibrium
