@@ -141,11 +141,24 @@ def test_shipped_game_file_is_valid():
     g = Game.load(REPO / "scenarios" / "games" / "canada-between-giants.yaml")
     assert [p.country for p in g.players] == ["CAN", "USA", "CHN"]
     assert len(g.profiles) == np.prod([len(p.moves) for p in g.players]) >= 8
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "scenarios" / "games").glob("*.yaml")),
+                         ids=lambda p: p.stem)
+def test_shipped_games_compile_with_sources(path):
+    from tradeshock.world import load_world
+
+    g = Game.load(path)
+    w = load_world(g.world)
+    g.check_world(w)
     for p in g.players:
         for m in p.moves:
             assert m.description, f"{p.country} {m.id} needs a description"
             if m.measures or m.shock or m.remove:
                 assert m.source, f"{p.country} {m.id} needs a source"
+    last = tuple(p.moves[-1].id for p in g.players)
+    shock = g.to_shock(w, last)               # compiles against the world, no solve
+    assert not shock.is_null
 
 
 def test_report_section_renders():
