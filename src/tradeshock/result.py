@@ -53,6 +53,7 @@ class Result:
         Labels of the array axes below.
     w_hat (N,), P_hat (N, J), c_hat (N, J), flows_base (N, N, J), flows_cf (N, N, J)
         Arrays in world order ``[importer, exporter, sector]``; flows at producer prices.
+
     """
 
     def __init__(self, world: World, shock: Shock, scenario: Any, deficits: str,
@@ -164,9 +165,10 @@ class Result:
         return df
 
     def trade(self) -> pd.DataFrame:
-        """Bilateral flows by sector: ``exporter, importer, sector, baseline, counterfactual, change, change_pct``.
+        """Bilateral flows by sector, domestic sales (exporter == importer) included.
 
-        Domestic sales (exporter == importer) included; producer prices.
+        Columns ``exporter, importer, sector, baseline, counterfactual, change, change_pct``;
+        producer prices.
         """
         n, j = len(self.countries), len(self.sectors)
         imp, exp, sec = np.meshgrid(np.arange(n), np.arange(n), np.arange(j), indexing="ij")
@@ -199,11 +201,17 @@ class Result:
         return df
 
     def exports(self, country: str | None = None) -> pd.DataFrame:
-        """Exports by partner, summed over sectors: ``country, partner, baseline, counterfactual, change, change_pct``."""
+        """Exports by partner, summed over sectors (domestic sales excluded).
+
+        Columns ``country, partner, baseline, counterfactual, change, change_pct``.
+        """
         return self._partner_table(country, "exports")
 
     def imports(self, country: str | None = None) -> pd.DataFrame:
-        """Imports by partner, summed over sectors: ``country, partner, baseline, counterfactual, change, change_pct``."""
+        """Imports by partner, summed over sectors (domestic purchases excluded).
+
+        Columns ``country, partner, baseline, counterfactual, change, change_pct``.
+        """
         return self._partner_table(country, "imports")
 
     def output(self) -> pd.DataFrame:

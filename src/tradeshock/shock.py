@@ -9,6 +9,7 @@ Examples
 >>> w = load_world("default")                                             # doctest: +SKIP
 >>> s = (Shock(w).tariff(imposer="USA", target="CAN", rate=0.25)          # doctest: +SKIP
 ...      .embargo(imposer="CHN", target="CAN", sectors=["agriculture"]))
+
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Shock:
         d̂_ni^j, (N, N, J): proportional change in iceberg costs (1 = none, ∞ = embargo).
     log
         One record per verb applied (for reports and reproducibility).
+
     """
 
     world: World

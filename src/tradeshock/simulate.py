@@ -164,6 +164,7 @@ def simulate(world: World, shock: Any = None, deficits: Deficits | None = None, 
     >>> w = load_world("cp1993")                                           # doctest: +SKIP
     >>> r = simulate(w, Shock(w).tariff(imposer="USA", target="CAN", rate=0.25))  # doctest: +SKIP
     >>> r.welfare().loc["CAN", "real_income"]                              # doctest: +SKIP
+
     """
     from tradeshock.result import Result
 
@@ -176,7 +177,7 @@ def simulate(world: World, shock: Any = None, deficits: Deficits | None = None, 
 
 
 class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`simulate`.
+    """Module type that makes ``tradeshock.simulate`` callable as :func:`simulate`.
 
     ``import tradeshock.simulate`` binds the *module* to ``tradeshock.simulate``, shadowing the
     lazily exported function of the same name; making the module callable keeps

@@ -8,6 +8,7 @@ References
 ----------
 Walker, H. F. & Ni, P. (2011). Anderson acceleration for fixed-point iterations.
 SIAM Journal on Numerical Analysis 49(4), 1715–1735.
+
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Anderson:
         Memory (number of past differences kept).
     beta
         Damping of the underlying simple iteration x ← x + β f.
+
     """
 
     def __init__(self, m: int = 6, beta: float = 1.0) -> None:

@@ -44,6 +44,7 @@ class Baseline:
         w_n L_n, (N,): labour income.
     deficit
         D_n, (N,): trade deficit (imports − exports, producer prices).
+
     """
 
     pi: np.ndarray

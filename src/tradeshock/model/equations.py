@@ -42,6 +42,7 @@ def price_index(log_c: np.ndarray, weights: np.ndarray,
     -------
     log_P : (N, J)
     pi_new : (N, N, J)
+
     """
     shift = log_c.min(axis=0)                                            # (J,)
     e = np.exp(-theta[None, :] * (log_c - shift[None, :]))               # (i, j) in (0, 1]
@@ -125,6 +126,7 @@ def gmres(matvec, b: np.ndarray, x0: np.ndarray, rtol: float = 1e-13, restart: i
     References
     ----------
     Saad, Y. & Schultz, M. H. (1986). GMRES. SIAM J. Sci. Stat. Comput. 7(3), 856–869.
+
     """
     bnorm = float(np.linalg.norm(b))
     if bnorm == 0:

@@ -42,10 +42,10 @@ def solve_textbook(base: Baseline, tariffs_new: np.ndarray | None = None,
     w_hat = np.ones(n)
     X = base.X.copy()
     inner_total = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
         log_w = np.log(w_hat)
         log_P = np.zeros((n, j))                      # restarted at one each outer step
-        for _k in range(100_000):
+        for _ in range(100_000):
             lp_new = eqs.log_price_index(eqs.input_cost(log_w, log_P, gam, io), weights_t, theta)
             inner_total += 1
             done = np.max(np.abs(lp_new - log_P)) <= 0.1 * tol

@@ -56,6 +56,7 @@ class Equilibrium:
         max_n |imports − D' − exports| / (ŵ_n w_n L_n): eq. (5) relative to value added.
     seconds
         Wall time of the solve.
+
     """
 
     w_hat: np.ndarray
@@ -138,6 +139,8 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
         Limit on outer (wage) steps.
     beta, memory
         Damping and memory of the Anderson mixing of the wage loop.
+    precondition
+        Scale the wage residual by a diagonal labour-demand elasticity estimate (faster).
     raise_on_failure
         Raise :class:`ConvergenceError` (with the diagnostics) when not converged; if False,
         return the unconverged equilibrium flagged ``converged=False``.
@@ -145,6 +148,7 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
     Returns
     -------
     Equilibrium
+
     """
     t0 = time.perf_counter()
     n, _, j = base.pi.shape
