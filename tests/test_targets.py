@@ -126,9 +126,20 @@ def test_unreachable_target_is_reported_with_best_attainable(world):
 
 
 def test_target_already_met_needs_no_lever(world):
-    res = solve_target(world, world.countries[0], "exports x0.9", Lever("trade_cost", (world.countries[1],)))
-    assert res.reached and res.value == 0.0 and res.n_solves == 2
-    assert "already met" in res.summary()
+    c, p = world.countries[0], world.countries[1]
+    base = Shock(world).trade_cost(importer=p, exporter=c, change=-0.2, symmetric=True)
+    res = solve_target(world, c, "exports x1.01", Lever("trade_cost", (world.countries[2],)), base=base)
+    assert res.reached and res.value == 0.0 and res.n_solves == 1
+    assert res.start > res.goal and "already met" in res.summary()
+
+
+def test_lever_moving_away_from_the_goal(world):
+    c, p = world.countries[0], world.countries[1]
+    # a cheaper route to one partner cannot raise the share of exports going to another one
+    res = solve_target(world, c, Target("share_to", "level", 0.9, (world.countries[3],)),
+                       Lever("trade_cost", (p,)))
+    assert not res.reached and res.value == 0.0 and res.n_solves == 2
+    assert "away from the goal" in res.summary()
 
 
 def test_fta_lever_on_tariff_world():

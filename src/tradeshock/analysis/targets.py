@@ -435,6 +435,10 @@ class TargetResult:
         if self.reached:
             return (f"To reach {self.target.describe()} for {self.country} "
                     f"({unit(self.baseline)} -> {unit(self.goal)}): {lev}.")
+        if self.value == 0:
+            return (f"Not reachable with this lever: it moves {self.target.describe()} away from "
+                    f"the goal; the best is no lever at all ({unit(self.achieved)} against a goal "
+                    f"of {unit(self.goal)}).")
         return (f"Not reachable with this lever: even when {lev} (the end of its range), "
                 f"{self.country} gets {unit(self.achieved)} against a goal of {unit(self.goal)} "
                 f"({100 * self.share_of_goal:.0f}% of the way from the baseline).")
@@ -581,18 +585,27 @@ def solve_target(world: World | str, country: str, target: str | Mapping[str, An
     def ok(m: float) -> bool:
         return abs(m - goal) <= tol * scale
 
-    if ok(m0):
+    # The goal is a level to reach from the baseline: "x2" means at least double, "us_share
+    # 60%" from 63% means at most 60%. It is met at or beyond the goal in that direction.
+    want_up = goal >= baseline
+
+    def met(m: float) -> bool:
+        return ok(m) or (m >= goal if want_up else m <= goal)
+
+    if met(m0):
         value, reached = 0.0, True
+        if not ok(m0):
+            notes.append("the target is already met without the lever")
     else:
         hi = lever.upper
         m_hi = evaluate(hi)
-        direction = np.sign(m_hi - m0)  # which way the lever moves the metric
-        if direction * (goal - m0) < 0:
-            value, reached = 0.0, True  # already past the goal with no lever
-            notes.append("the target is already met without the lever (the lever moves the "
-                         "metric further past the goal)")
-        elif direction == 0 or (direction * (goal - m_hi) > 0 and not ok(m_hi)):
-            value, reached = hi, False
+        if not met(m_hi):
+            # unreachable: report the better end of the range (the lever may even move the
+            # metric the wrong way, then the best is no lever at all)
+            closer_hi = abs(m_hi - goal) < abs(m0 - goal)
+            value, reached = (hi if closer_hi else 0.0), False
+            if not closer_hi:
+                notes.append("the lever moves the metric away from the goal")
         else:
             # Search in transformed coordinates where the map is close to linear: exports
             # scale like (1 - cut)^(-theta), so log(metric) against -log(1 - cut).
@@ -640,12 +653,12 @@ def _brent(f: Callable[[float], float], a: float, b: float, fa: float, fb: float
     asked for), so a well-behaved lever needs only a few solves. Classic Brent (1973) with
     inverse quadratic interpolation, secant and bisection safeguards.
     """
-    if fa * fb > 0:
-        raise ValueError("bracket does not contain a root")
     if ok(fa):
         return a
     if ok(fb):
         return b
+    if fa * fb > 0:
+        raise ValueError("bracket does not contain a root")
     c, fc = a, fa
     d = e = b - a
     for _ in range(max_iter):
