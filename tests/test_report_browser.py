@@ -10,8 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from test_report import CORE, small_world
+
 from tradeshock.report.html import write_report
 from tradeshock.shock import Shock
 from tradeshock.simulate import simulate
@@ -23,7 +23,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                       reason="Debian chromium not installed (make test installs it: apt-get install chromium)"),
+                       reason="Debian chromium not installed (make test installs it: "
+                              "apt-get install chromium)"),
 ]
 
 

@@ -6,8 +6,8 @@ import json
 
 import pandas as pd
 import pytest
-
 from test_report import small_world
+
 from tradeshock import runner
 from tradeshock.errors import ScenarioError, TradeshockError
 from tradeshock.shock import Shock

@@ -20,6 +20,7 @@ Examples
 >>> import tradeshock as ts                                                 # doctest: +SKIP
 >>> res = ts.run("scenarios/canada-china-deal-2026.yaml")                   # doctest: +SKIP
 >>> res.report("out/report.html")                                           # doctest: +SKIP
+
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def scenario_path(ref: str | os.PathLike[str]) -> Path:
     ------
     ScenarioError
         Neither a file nor a known name; the message lists close names.
+
     """
     from tradeshock.scenario import find_scenario
 
@@ -153,6 +155,7 @@ def run(scenario: Any, world: Any = None, as_of: Any = None, *, deficits: str | 
         Solver tolerance (relative residuals).
     out, formats
         When ``out`` is given, also write the run folder (see :func:`write_outputs`).
+
     """
     res = run_many([scenario], world=world, as_of=as_of, deficits=deficits, tol=tol)[0]
     if out is not None:
@@ -225,7 +228,8 @@ def stacked_tables(results: Sequence[Any]) -> dict[str, pd.DataFrame]:
     out = {}
     for name, frames in parts.items():
         df = pd.concat(frames, ignore_index=True)
-        df = df.map(_cell) if df.dtypes.eq(object).any() else df
+        for col in df.columns[df.dtypes.eq(object)]:
+            df[col] = df[col].map(_cell)
         df.attrs["unit"] = units[name]
         out[name] = df
     return out
@@ -321,7 +325,7 @@ def run_record(results: Sequence[Any], files: Sequence[str] = (), argv: Sequence
     worlds = {r.world.name: r.world for r in results}
     return _jsonable({
         "tradeshock_run": 1,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "command": list(argv) if argv is not None else None,
         "versions": versions(),
         "platform": platform.platform(),

@@ -17,12 +17,12 @@ def render_comparison(results: Sequence[Any], ctx: ReportContext) -> list[tuple[
     labels = tables.scenario_labels(results)
     blocks = []
     items = "".join(f"<li><strong>{ctx.esc(lab)}</strong>: {ctx.esc(headline(r, ctx.home))}</li>"
-                    for r, lab in zip(results, labels))
+                    for r, lab in zip(results, labels, strict=True))
     blocks.append(("overview", "Overview", f"<ul class=\"overview\">{items}</ul>"))
 
     wf = tables.compare_welfare(results, focus=ctx.focus)
-    fig = go.Figure([go.Bar(name=lab, x=[f"{n} ({c})" for n, c in zip(wf["name"], wf["country"])],
-                            y=wf[lab]) for lab in labels])
+    names = [f"{n} ({c})" for n, c in zip(wf["name"], wf["country"], strict=True)]
+    fig = go.Figure([go.Bar(name=lab, x=names, y=wf[lab]) for lab in labels])
     fig.update_layout(barmode="group", title="Real income change by scenario",
                       yaxis_title="Real income, % change from baseline", height=420)
     blocks.append(("cmp-welfare", "Welfare by country, side by side",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +39,6 @@ class ReportContext:
     options: dict[str, Any] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
     strict: bool = False
-    figures: int = 0
 
     # ------------------------------------------------------------ helpers
     @staticmethod
@@ -57,7 +56,6 @@ class ReportContext:
             fig.update_layout(height=height)
         fig.update_layout(template="plotly_white", margin=dict(l=10, r=10, t=40, b=10),
                           font=dict(family="system-ui, sans-serif", size=12))
-        self.figures += 1
         div_id = f"fig-{next(_FIG_IDS)}"
         return ('<div class="figure">'
                 + fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
@@ -97,11 +95,6 @@ class ReportContext:
         cap = f"{self.esc(caption)} <span class=\"unit\">({self.esc(unit)})</span>"
         return (f'<table class="data"><caption>{cap}</caption><thead><tr>{head}</tr></thead>'
                 f"<tbody>{''.join(rows)}</tbody></table>")
-
-    def names(self, result: Any, codes: Iterable[str]) -> list[str]:
-        """Country names for codes (the code itself when the world has no name)."""
-        names = getattr(result.world, "country_names", {}) or {}
-        return [names.get(c, c) for c in codes]
 
 
 def _money(x: object) -> str:

@@ -133,7 +133,7 @@ def _page(title: str, results: list[Any], blocks: list[tuple[str, str, str, int]
     body = "".join(f'<section id="{esc(a)}" class="l{lvl}"><h{lvl}>{esc(t)}</h{lvl}>{frag}</section>'
                    for a, t, frag, lvl in blocks)
     w = results[0].world
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     sub = (f"World {esc(w.name)} (base year {w.year}) · tradeshock {esc(__version__)} · "
            f"generated {stamp}")
     return f"""<!DOCTYPE html>

@@ -150,6 +150,7 @@ _CODE_KEYS = ("imposer", "target", "importer", "exporter", "sectors")
 
 
 def fmt_codes(v: object, all_if_none: bool = False) -> object:
+    """Join a list of codes with commas; None becomes ``"all"`` where it means all countries."""
     if isinstance(v, (list, tuple, set)):
         return ", ".join(map(str, v))
     if v is None:
@@ -195,7 +196,8 @@ def compare_welfare(results: Sequence[Any], n: int = 10, focus: Sequence[str] = 
     Rows: the focus countries plus the ``n`` largest moves in any scenario.
     """
     labels = scenario_labels(results)
-    wide = pd.concat([r.welfare()[column].rename(lab) for r, lab in zip(results, labels)], axis=1)
+    wide = pd.concat([r.welfare()[column].rename(lab)
+                      for r, lab in zip(results, labels, strict=True)], axis=1)
     top = wide.abs().max(axis=1).sort_values(ascending=False).index[:n].tolist()
     keep = list(dict.fromkeys([c for c in focus if c in wide.index] + top))
     out = wide.loc[keep]
@@ -235,7 +237,7 @@ def compare_sectors(results: Sequence[Any], country: str = "CAN", n: int = 12,
     """
     labels = scenario_labels(results)
     cols = []
-    for r, lab in zip(results, labels):
+    for r, lab in zip(results, labels, strict=True):
         o = r.output()
         o = o[o["country"] == country].set_index("sector")
         cols.append(o[column].rename(lab))

@@ -15,7 +15,7 @@ def render(result: Any, ctx: Any) -> str:
     """Bar chart and table of the 15 largest cross-border flow changes."""
     unit = tables.money_unit(result)
     b = tables.bilateral_moves(result, n=15)
-    pair = [f"{e} → {i}" for e, i in zip(b["exporter"], b["importer"])]
+    pair = [f"{e} → {i}" for e, i in zip(b["exporter"], b["importer"], strict=True)]
     fig = go.Figure(go.Bar(x=b["change"], y=pair, orientation="h",
                            marker_color=["#2a9d8f" if v >= 0 else "#e76f51" for v in b["change"]],
                            hovertemplate="%{y}: %{x:,.0f}<extra></extra>"))

@@ -17,7 +17,8 @@ def render(result: Any, ctx: Any) -> str:
     """Bar chart (largest moves plus focus countries), choropleth map, table of all countries."""
     movers = tables.welfare_movers(result, n=12, focus=ctx.focus)
     bar = go.Figure(go.Bar(
-        x=movers["real_income"], y=[f"{n} ({c})" for n, c in zip(movers["name"], movers["country"])],
+        x=movers["real_income"],
+        y=[f"{n} ({c})" for n, c in zip(movers["name"], movers["country"], strict=True)],
         orientation="h", marker_color=["#2a9d8f" if v >= 0 else "#e76f51" for v in movers["real_income"]],
         hovertemplate="%{y}: %{x:+.3f}%<extra></extra>"))
     bar.update_layout(title="Real income change, largest moves and focus countries",
