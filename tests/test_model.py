@@ -177,3 +177,23 @@ def test_large_sizes_are_fast_enough():
     tau[0, 1:, :20] += 0.25
     eq = solve(base, tau)
     assert eq.converged and eq.seconds < 2.0
+
+
+def test_infeasible_trade_balance_is_refused_up_front():
+    """No imports but exports and a non-negative deficit: no equilibrium at finite wages."""
+    base = baseline_from_world(random_world(4, 3, seed=1, deficits=False))
+    d = np.ones_like(base.pi)
+    d[0, 1:, :] = np.inf                                 # country 0 can import nothing
+    with pytest.raises(ShockError, match="stops every import"):
+        solve(base, None, d)
+    d = np.ones_like(base.pi)
+    d[1:, 0, :] = np.inf                                 # nobody can buy from country 0
+    with pytest.raises(ShockError, match="stops every export"):
+        solve(base, None, d)
+    d = np.ones_like(base.pi)
+    d[0, 1:, :] = d[1:, 0, :] = np.inf                  # full autarky of country 0 is fine
+    assert solve(base, None, d).converged
+    dd = base.deficit.copy()
+    dd[0], dd[1] = 1e3, -1e3                             # ... unless it must run a deficit
+    with pytest.raises(ShockError, match="autarky"):
+        solve(base, None, d, dd)

@@ -171,7 +171,8 @@ def simulate(world: World, shock: Any = None, deficits: Deficits | None = None, 
     shock, scenario, deficits = _as_shock(world, shock, deficits)
     _check_labels(world, shock)
     base, eq0 = resolved_baseline(world, deficits, tol=tol, max_iter=max_iter)
-    eq = solve(base, shock.tariffs, shock.trade_cost_hat, base.deficit, tol=tol, max_iter=max_iter)
+    eq = solve(base, shock.tariffs, shock.trade_cost_hat, base.deficit, tol=tol, max_iter=max_iter,
+               labels=(world.countries, world.sectors))
     return Result(world=world, shock=shock, scenario=scenario, deficits=deficits, baseline=base,
                   equilibrium=eq, baseline_solve=eq0, tol=tol)
 

@@ -18,6 +18,7 @@ price (2), expenditure (4) and trade-balance (5) equations evaluated at the retu
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,7 +121,8 @@ def _first(mask: np.ndarray) -> tuple[int, ...]:
 def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
           trade_cost_hat: np.ndarray | None = None, deficit_new: np.ndarray | None = None, *,
           tol: float = 1e-10, max_iter: int = 1000, beta: float = 0.5, memory: int = 8,
-          raise_on_failure: bool = True, precondition: bool = True) -> Equilibrium:
+          raise_on_failure: bool = True, precondition: bool = True,
+          labels: tuple[Sequence[str], Sequence[str]] | None = None) -> Equilibrium:
     """Solve for the counterfactual equilibrium of ``base`` under new tariffs and trade costs.
 
     Parameters
@@ -141,6 +143,8 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
         Damping and memory of the Anderson mixing of the wage loop.
     precondition
         Scale the wage residual by a diagonal labour-demand elasticity estimate (faster).
+    labels
+        Optional (country codes, sector codes) used only to name entries in error messages.
     raise_on_failure
         Raise :class:`ConvergenceError` (with the diagnostics) when not converged; if False,
         return the unconverged equilibrium flagged ``converged=False``.
@@ -160,11 +164,14 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
 
     kappa = (1.0 + tau1) / (1.0 + base.tariffs) * dhat
     weights = eqs.shock_weights(base.pi, kappa, base.theta)
+    cname = (lambda k: str(labels[0][k])) if labels else (lambda k: f"country #{k}")
+    sname = (lambda k: str(labels[1][k])) if labels else (lambda k: f"sector #{k}")
     cut_off = (weights.sum(axis=1) <= 0) & (base.X > 0)
     if np.any(cut_off):
         a, b = np.argwhere(cut_off)[0]
-        raise ShockError(f"the shock leaves country #{a} with no supplier at all in sector #{b} "
+        raise ShockError(f"the shock leaves {cname(a)} with no supplier at all of {sname(b)} "
                          "(every source with a positive baseline share is embargoed)")
+    _check_feasible(weights, base.X, d1 / base.value_added.sum(), d1, cname)
     rows_empty = weights.sum(axis=1) <= 0
     if np.any(rows_empty):  # no spending and no supplier: price index irrelevant, keep it finite
         weights = weights.copy()
@@ -244,6 +251,37 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
             f"{d['residual_expenditure']:.2e}, trade balance {d['residual_trade_balance']:.2e}; "
             "try a larger max_iter, a looser tol, or a smaller shock", diagnostics=d)
     return eq
+
+
+def _check_feasible(weights: np.ndarray, X: np.ndarray, rel: np.ndarray, d1: np.ndarray,
+                    cname) -> None:
+    """Refuse shocks under which trade balance (5) has no solution at finite wages.
+
+    A country that can no longer import anything must run a surplus (exports = −D'); one that
+    can no longer export must run a deficit; one that can do neither must have D' = 0.
+    """
+    n = weights.shape[0]
+    foreign = ~np.eye(n, dtype=bool)[:, :, None]
+    live = (weights > 0) & foreign & (X[:, None, :] > 0)
+    can_import = live.any(axis=(1, 2))
+    can_export = live.any(axis=(0, 2))
+    for k in range(n):
+        d = rel[k]                                   # deficit as a share of world value added
+        if not can_import[k] and can_export[k] and d >= -1e-12:
+            raise ShockError(
+                f"the shock stops every import of {cname(k)} but not its exports; with its deficit "
+                f"fixed at {d1[k]:.6g} trade cannot balance at finite wages. Embargo its exports "
+                "too (autarky) or leave it some imports")
+        if not can_export[k] and can_import[k] and d <= 1e-12:
+            raise ShockError(
+                f"the shock stops every export of {cname(k)} but not its imports; with its deficit "
+                f"fixed at {d1[k]:.6g} trade cannot balance. Embargo its imports too (autarky) or "
+                "leave it some export market")
+        if not can_export[k] and not can_import[k] and abs(d) > 1e-12:
+            raise ShockError(
+                f"the shock puts {cname(k)} in autarky, but its trade deficit is fixed at "
+                f"{d1[k]:.6g}; an economy that does not trade cannot run a deficit: use "
+                "deficits='zero'")
 
 
 def _wage_preconditioner(base: Baseline) -> np.ndarray:
