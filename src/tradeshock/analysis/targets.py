@@ -597,27 +597,7 @@ def solve_target(world: World | str, country: str, target: str | Mapping[str, An
         if not ok(m0):
             notes.append("the target is already met without the lever")
     else:
-        hi = lever.upper
-        m_hi = evaluate(hi)
-        if not met(m_hi):
-            # unreachable: report the better end of the range (the lever may even move the
-            # metric the wrong way, then the best is no lever at all)
-            closer_hi = abs(m_hi - goal) < abs(m0 - goal)
-            value, reached = (hi if closer_hi else 0.0), False
-            if not closer_hi:
-                notes.append("the lever moves the metric away from the goal")
-        else:
-            # Search in transformed coordinates where the map is close to linear: exports
-            # scale like (1 - cut)^(-theta), so log(metric) against -log(1 - cut).
-            logm = not target.is_share and m0 > 0 and goal > 0
-            to_s = (lambda x: 1.0 - math.exp(-x)) if lever.kind == "trade_cost" else (lambda x: x)
-            to_x = (lambda s: -math.log1p(-s)) if lever.kind == "trade_cost" else (lambda s: s)
-            gap = (lambda m: math.log(m / goal)) if logm else (lambda m: m - goal)
-            back = (lambda h: goal * math.exp(h)) if logm else (lambda h: h + goal)
-            x = _brent(lambda x: gap(evaluate(to_s(x))), 0.0, to_x(hi), gap(m0), gap(m_hi),
-                       ok=lambda h: abs(back(h) - goal) <= tol * scale)
-            value = to_s(x) if x < to_x(hi) else hi
-            reached = True
+        value, reached = _search(evaluate, lever, target, m0, goal, met, ok, notes)
     achieved, result, _ = cache[float(min(max(value, 0.0), lever.upper))]
     ev = pd.DataFrame([(s, m, sec) for s, (m, _, sec) in sorted(cache.items())],
                       columns=["lever", "metric", "seconds"])
@@ -629,6 +609,63 @@ def solve_target(world: World | str, country: str, target: str | Mapping[str, An
     return TargetResult(country, target, lever, lever_partners, float(value), reached,
                         float(achieved), float(goal), float(baseline), float(m0), result, ev,
                         monotone, time.perf_counter() - t0, notes)
+
+
+def _search(evaluate: Callable[[float], float], lever: Lever, target: Target, m0: float,
+            goal: float, met: Callable[[float], bool], ok: Callable[[float], bool],
+            notes: list[str]) -> tuple[float, bool]:
+    """Bracket the goal by secant steps from zero, then close in with Brent's method.
+
+    Works in coordinates where the map is close to linear: exports scale like
+    (1 - cut)^(-theta), so log(metric) against -log(1 - cut) for trade costs. The secant steps
+    overshoot the predicted root a little, so the first step past the goal usually lands
+    close to it; the end of the range is solved only when the steps get there.
+    Returns (lever value, reached).
+    """
+    hi = lever.upper
+    cost = lever.kind == "trade_cost"
+    x_hi = -math.log1p(-hi) if cost else hi
+
+    def to_s(x: float) -> float:
+        if x >= x_hi:
+            return hi
+        return 1.0 - math.exp(-x) if cost else x
+
+    logm = not target.is_share and m0 > 0 and goal > 0
+
+    def gap(m: float) -> float:
+        return math.log(max(m, 1e-300) / goal) if logm else m - goal
+
+    xa, ma = 0.0, m0
+    xb = min(x_hi, -math.log1p(-0.05) if cost else 0.25)
+    for _ in range(12):
+        mb = evaluate(to_s(xb))
+        if met(mb):
+            break
+        if xb >= x_hi:  # unreachable: report the better end of the range
+            if abs(mb - goal) < abs(m0 - goal):
+                return hi, False
+            notes.append("the lever moves the metric away from the goal")
+            return 0.0, False
+        ga, gb = gap(ma), gap(mb)
+        slope = (gb - ga) / (xb - xa)
+        step = -gb / slope if slope != 0 else math.inf
+        if not step > 0:  # flat or moving away: widen the search
+            nxt = 4 * xb
+        else:
+            nxt = xb + 1.03 * step
+        xa, ma = xb, mb
+        xb = min(x_hi, nxt, 8 * xb)
+    else:
+        raise ConvergenceError(f"could not bracket the target {target.describe()}; check that the "
+                               "lever moves the metric")
+
+    def back(h: float) -> float:
+        return goal * math.exp(h) if logm else h + goal
+
+    x = _brent(lambda x: gap(evaluate(to_s(x))), xa, xb, gap(ma), gap(mb),
+               ok=lambda h: ok(back(h)))
+    return to_s(x), True
 
 
 def _load(sc: Any) -> Any:
