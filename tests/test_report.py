@@ -185,3 +185,17 @@ def test_enabled_by_gates_costly_sections(monkeypatch, us_tariff):
     monkeypatch.setitem(sys.modules, mod.__name__, mod)
     assert "Costly analysis" not in render_report(us_tariff, sections=("zz_costly",), strict=True)
     assert "costly=yes" in render_report(us_tariff, sections=("zz_costly",), strict=True, costly="yes")
+
+
+def test_measure_sources_become_links_and_code_lists_shorten():
+    from tradeshock.report.context import ReportContext
+    from tradeshock.report.sections.measures import _source_html
+
+    ctx = ReportContext()
+    assert _source_html("KWE, Customer Advisory <https://x.org/a?b=1&c=2>", ctx) == \
+        '<a href="https://x.org/a?b=1&amp;c=2">KWE, Customer Advisory</a>'
+    assert _source_html({"title": "FR notice", "url": "https://fr.gov/1"}, ctx) == \
+        '<a href="https://fr.gov/1">FR notice</a>'
+    assert _source_html("Illustrative <assumption>", ctx) == "Illustrative &lt;assumption&gt;"
+    assert tables.short_codes(["CHL", "PER", "COL", "PAN", "HND"]) == "CHL, PER, COL +2 more"
+    assert tables.short_codes("USA, MEX") == "USA, MEX"

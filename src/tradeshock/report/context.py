@@ -64,12 +64,14 @@ class ReportContext:
 
     def table(self, df: pd.DataFrame, caption: str, unit: str, *, index: bool = False,
               percent: Sequence[str] = (), money: Sequence[str] = (), rates: Sequence[str] = (),
-              digits: int = 2, max_rows: int | None = None) -> str:
+              html: Sequence[str] = (), digits: int = 2, max_rows: int | None = None) -> str:
         """An HTML table whose caption states the unit (and price basis) of its numbers.
 
         ``percent`` columns are already in percent and shown with ``digits`` decimals and a
         sign; ``money`` columns are shown with thousands separators and no decimals (one
-        decimal when below 100 in magnitude); ``rates`` are fractions shown as percent.
+        decimal when below 100 in magnitude); ``rates`` are fractions shown as percent;
+        ``html`` columns hold HTML the caller has already escaped (e.g. links) and are not
+        escaped again.
         """
         d = df.reset_index() if index else df.copy()
         if max_rows is not None and len(d) > max_rows:
@@ -88,13 +90,16 @@ class ReportContext:
             cells = []
             for c, v in zip(d.columns, rec, strict=True):
                 num = c in fmt or isinstance(v, (int, float)) and not isinstance(v, bool)
-                txt = fmt[c](v) if c in fmt else (_plain(v) if num else str(v))
+                if c not in fmt and (v is None or v is pd.NaT or isinstance(v, float) and v != v):
+                    txt = ""
+                else:
+                    txt = fmt[c](v) if c in fmt else (_plain(v) if num else str(v))
                 cls = ' class="num"' if num else ""
-                cells.append(f"<td{cls}>{self.esc(txt)}</td>")
+                cells.append(f"<td{cls}>{txt if c in html else self.esc(txt)}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
         cap = f"{self.esc(caption)} <span class=\"unit\">({self.esc(unit)})</span>"
-        return (f'<table class="data"><caption>{cap}</caption><thead><tr>{head}</tr></thead>'
-                f"<tbody>{''.join(rows)}</tbody></table>")
+        return (f'<div class="tablewrap"><table class="data"><caption>{cap}</caption><thead><tr>'
+                f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 
 def _money(x: object) -> str:

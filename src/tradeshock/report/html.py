@@ -171,6 +171,7 @@ section{background:#fff;border:1px solid #e3e3e3;border-radius:6px;padding:8px 2
  padding:8px 14px;min-width:120px}.tile-value{font-size:1.5em;font-weight:600}
 .tile.up .tile-value{color:#2a9d8f}.tile.down .tile-value{color:#c1121f}
 .tile-label,.tile-note{font-size:.8em;color:#555}
+.tablewrap{overflow-x:auto;max-width:100%}
 table.data{border-collapse:collapse;margin:12px 0;font-size:.85em}
 table.data caption{text-align:left;font-weight:600;padding:4px 0}
 .unit{font-weight:400;color:#555}

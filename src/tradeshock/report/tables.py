@@ -158,6 +158,15 @@ def fmt_codes(v: object, all_if_none: bool = False) -> object:
     return v
 
 
+def short_codes(v: object, keep: int = 3) -> object:
+    """Shorten a long list of codes to its first ``keep`` plus a count (``"CHL, PER, COL +20 more"``)."""
+    text = fmt_codes(v) if isinstance(v, (list, tuple, set)) else v
+    if not isinstance(text, str):
+        return text
+    codes = text.split(", ")
+    return text if len(codes) <= keep + 1 else ", ".join(codes[:keep]) + f" +{len(codes) - keep} more"
+
+
 def diagnostics_dict(result: Any) -> dict[str, Any]:
     """The solver diagnostics as a plain dict (whatever type the engine uses)."""
     return as_dict(getattr(result, "diagnostics", None))

@@ -60,11 +60,9 @@ def _measure_cell(col: str, v: Any) -> str:
         return ""
     if col in ("rate", "add") and isinstance(v, (int, float)):
         return f"{100 * v:.1f}%"
-    text = tables.fmt_codes(v) if isinstance(v, (list, tuple, set)) else str(v)
-    codes = text.split(", ")
-    if col in ("targets", "target", "sectors") and len(codes) > 4:
-        return ", ".join(codes[:3]) + f" +{len(codes) - 3} more"
-    return text
+    if col in ("targets", "target", "sectors"):
+        return str(tables.short_codes(v))
+    return tables.fmt_codes(v) if isinstance(v, (list, tuple, set)) else str(v)
 
 
 def _welfare(result: Any, focus: Sequence[str]) -> Table:
