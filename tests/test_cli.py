@@ -56,3 +56,18 @@ def test_commands_are_registered(monkeypatch, capsys):
     assert code == 0
     for cmd in ("run", "compare", "demo"):
         assert cmd in out
+
+
+@pytest.mark.slow
+def test_demo_runs_every_shipped_canada_scenario(monkeypatch, capsys, tmp_path):
+    import json
+
+    from tradeshock.cli.run import DEMO_SCENARIOS
+
+    code, out, err = _cli(monkeypatch, capsys, "demo", "--out", str(tmp_path / "demo"))
+    assert code == 0, err
+    assert "Real income by scenario" in out and "Canada's exports by scenario" in out
+    rec = json.loads((tmp_path / "demo" / "run.json").read_text())
+    assert [r["scenario"]["name"] for r in rec["runs"]] == list(DEMO_SCENARIOS)
+    assert all(r["diagnostics"]["converged"] for r in rec["runs"])
+    assert (tmp_path / "demo" / "report.html").stat().st_size > 4_000_000   # plotly.js inline

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from test_report import CORE, small_world
 
+from tradeshock import runner
 from tradeshock.report.html import write_report
+from tradeshock.world import list_worlds
 from tradeshock.shock import Shock
 from tradeshock.simulate import simulate
 
@@ -70,3 +72,19 @@ def test_report_renders_in_chromium(tmp_path):
     assert info["countries"] >= 4                       # CAN, USA, CHN, MEX, JPN on the map
     assert [s for s in info["sections"] if s in CORE] == list(CORE)
     assert "Canada's real income falls" in info["headline"]
+
+
+@pytest.mark.skipif("default" not in list_worlds(), reason="default world not packaged")
+def test_real_comparison_report_renders_in_chromium(tmp_path):
+    """The report `tradeshock compare` writes for two shipped scenarios, with every section."""
+    results = runner.run_many(["us-universal-10", "china-canola-retaliation-2025"])
+    out = runner.write_outputs(results, tmp_path / "out", "html")
+    info = _render(out / "report.html")
+    assert info["problems"] == []
+    assert info["external"] == []
+    assert info["plots"] >= 15 and info["drawn"] == info["plots"]
+    assert info["countries"] >= 2 * 40                  # two world maps of the 40 WIOD countries
+    for sid in ("overview", "cmp-welfare", "cmp-trade", "cmp-sectors"):
+        assert sid in info["sections"]
+    for k in (1, 2):
+        assert [s[3:] for s in info["sections"] if s.startswith(f"s{k}-") and s[3:] in CORE] == list(CORE)

@@ -178,6 +178,7 @@ table.data caption{text-align:left;font-weight:600;padding:4px 0}
 table.data th,table.data td{border-bottom:1px solid #e5e5e5;padding:3px 8px;text-align:left}
 table.data td.num{text-align:right;font-variant-numeric:tabular-nums}
 table.data th{background:#f1f3f6}
+section a{overflow-wrap:anywhere}
 .note{font-size:.85em;color:#555}.warn{color:#9d0208;font-weight:600}.ok{color:#2a9d8f}
 footer{padding:8px 32px 32px;font-size:.8em;color:#666}
 @media (max-width:900px){nav{display:none}main,header,footer{margin-left:0}}

@@ -23,8 +23,14 @@ def render(result: Any, ctx: Any) -> str:
             items.append(f"<li>{title}{link}{lic}</li>")
         else:
             items.append(f"<li>{ctx.esc(s)}</li>")
-    html = (f"<p>World <strong>{ctx.esc(w.name)}</strong>, base year {w.year}. Money is "
-            f"{ctx.esc(tables.money_unit(result))} unless a table says otherwise.</p>")
+    title = prov.get("title") or prov.get("label")
+    html = (f"<p>World <strong>{ctx.esc(w.name)}</strong>"
+            + (f" — {ctx.esc(title)}" if title else "")
+            + f", base year {w.year}"
+            + (f", built {ctx.esc(prov['build_date'])}" if prov.get("build_date") else "")
+            + (f"; data in {ctx.esc(prov['units'])}" if prov.get("units") else "")
+            + f". Results are in {ctx.esc(tables.money_unit(result))} (model numéraire: world "
+              "value added fixed) unless a table says otherwise.</p>")
     if items:
         html += "<h3>Sources</h3><ul>" + "".join(items) + "</ul>"
     notes = prov.get("notes") or prov.get("method") or prov.get("method_notes")
