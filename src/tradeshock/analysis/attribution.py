@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -429,8 +429,3 @@ def winners_losers(results: Mapping[str, Any], country: str = "CAN",
     df.attrs["unit"] = units
     return df
 
-
-def _as_list(x: Iterable[str] | str | None) -> list[str]:
-    if x is None:
-        return []
-    return [x] if isinstance(x, str) else list(x)
