@@ -26,6 +26,7 @@ def _cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
     (["run", "x", "--world", "atlantis"], "unknown world 'atlantis'"),
     (["run", "x", "--format", "html,pdf"], "unknown output format 'pdf'"),
     (["compare", "only-one"], "compare needs at least two scenarios"),
+    (["run", "x", "--deficits", "maybe"], "deficits 'maybe' is not a deficit treatment"),
 ])
 def test_bad_input_is_one_line(monkeypatch, capsys, tmp_path, args, message):
     code, out, err = _cli(monkeypatch, capsys, *args, "--out", str(tmp_path / "o"))

@@ -136,6 +136,13 @@ def _world_for(scenario: Any, world: Any, cache: dict[str, Any]) -> Any:
     return w
 
 
+def check_deficits(deficits: str | None) -> None:
+    """Reject a deficit treatment other than ``"fixed"``, ``"zero"`` or None (the scenario's)."""
+    if deficits not in (None, "fixed", "zero"):
+        raise ScenarioError(f"deficits {deficits!r} is not a deficit treatment; use 'fixed' (keep "
+                            "each country's trade deficit) or 'zero' (balanced trade)")
+
+
 def run(scenario: Any, world: Any = None, as_of: Any = None, *, deficits: str | None = None,
         tol: float = 1e-10, out: str | os.PathLike[str] | None = None,
         formats: Iterable[str] = ("html", "csv")) -> Any:
@@ -173,6 +180,7 @@ def run_many(scenarios: Sequence[Any], world: Any = None, as_of: Any = None, *,
     """
     from tradeshock.simulate import simulate
 
+    check_deficits(deficits)
     loaded = [_with_as_of(load_scenario(s), as_of) for s in scenarios]
     worlds: dict[str, Any] = {}
     results = []
@@ -418,4 +426,5 @@ def write_outputs(results: Sequence[Any], out: str | os.PathLike[str],
 
 
 __all__ = ["run", "run_many", "write_outputs", "result_tables", "stacked_tables", "run_record",
-           "scenario_path", "list_scenarios", "load_scenario", "check_formats", "FORMATS"]
+           "scenario_path", "list_scenarios", "load_scenario", "check_formats", "check_deficits",
+           "FORMATS"]

@@ -40,6 +40,7 @@ def _solve(refs: list[str], world: str | None, as_of: str | None, deficits: str 
     from tradeshock.world import load_world
 
     fmts = runner.check_formats(formats)
+    runner.check_deficits(deficits)
     folder = runner.prepare_out(out)
     if world is not None:
         load_world(world)                      # unknown world: DataError before any solving
