@@ -63,7 +63,7 @@ class Baseline:
                   "io_share": (n, j, j), "final_share": (n, j), "theta": (j,),
                   "value_added": (n,), "deficit": (n,)}
         for name, shape in shapes.items():
-            arr = np.asarray(getattr(self, name), dtype=float)
+            arr = np.array(getattr(self, name), dtype=float, copy=True)  # never freeze a caller's array
             if arr.shape != shape:
                 raise DataError(f"baseline.{name} has shape {arr.shape}, expected {shape}")
             if not np.all(np.isfinite(arr)):
