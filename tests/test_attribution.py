@@ -12,6 +12,7 @@ import itertools
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from tradeshock.analysis.attribution import (
@@ -113,6 +114,9 @@ def test_contributions_add_up_to_direct_solve(world, package, contrib):
     assert set(contrib.columns) >= {"measure", "country", "variable", "contribution"}
     assert contrib.attrs["n_solves"] == 8 and contrib.attrs["method"] == "exact Shapley"
     assert (contrib["se"] == 0).all()
+    tot = {(r["country"], r["variable"]): r["total"] for r in contrib.attrs["total"]}
+    assert [tot[k] for k in direct.index] == pytest.approx(direct.to_numpy(), abs=1e-7)
+    assert len(pd.concat([contrib, contrib])) == 2 * len(contrib)   # attrs stay comparable
 
 
 def test_two_measure_formula_by_hand(world, package):

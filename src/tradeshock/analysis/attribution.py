@@ -271,7 +271,7 @@ def attribute(scenario: Any, world: Any = None, *, focus: str = "CAN",
         base scenario with its own measures, the base's effect is one more row, measure
         ``"(base: <name>)"``. ``se`` is 0 for exact values. ``attrs``: ``method``,
         ``n_measures``, ``n_solves``, ``seconds``, ``scenario``, ``total`` (the combined
-        change per ``country, variable``).
+        change per ``country, variable``, as records).
 
     """
     t0 = time.perf_counter()
@@ -339,7 +339,8 @@ def attribute(scenario: Any, world: Any = None, *, focus: str = "CAN",
                                   "variable": keys["variable"], "unit": keys["unit"],
                                   "contribution": base, "se": 0.0}))
     df = pd.concat(rows, ignore_index=True)
-    total = keys.assign(total=table[full])
+    # plain records, not a DataFrame: pandas compares attrs with == when combining frames
+    total = keys.assign(total=table[full]).to_dict("records")
     df.attrs.update({"method": method, "n_measures": n, "n_solves": len(masks),
                      "seconds": time.perf_counter() - t0, "scenario": getattr(sc, "name", ""),
                      "focus": focus, "total": total, "measures": labels,

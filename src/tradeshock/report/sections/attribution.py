@@ -1,7 +1,9 @@
 """Report section: who did what in a package of measures (Shapley attribution, waterfalls).
 
 Shown when the report is written with ``attribution=<DataFrame from attribute()>``
-(``tradeshock attribute --report``); skipped otherwise. Optional ``attribution_variables``:
+(``tradeshock attribute --report``), or with ``attribution=True`` for a result that came from
+a scenario with measures of its own (the section then runs :func:`attribute` itself: 2^n
+solves); skipped otherwise. Optional ``attribution_variables``:
 list of ``(country, variable)`` pairs to draw as waterfalls (default: the home country's real
 income, and the provinces that gain and lose the most).
 """
@@ -57,7 +59,18 @@ def render(result: Any, ctx: Any) -> str | None:
     import pandas as pd
 
     contrib = ctx.options.get("attribution")
-    if contrib is None or len(contrib) == 0:
+    if contrib is True:  # compute it here (costly: 2^n solves), once per report
+        scenario = getattr(result, "scenario", None)
+        if scenario is None or not scenario.measure_labels():
+            return None
+        key = f"attribution:{id(scenario)}"
+        if key not in ctx.cache:
+            from tradeshock.analysis.attribution import attribute
+
+            ctx.cache[key] = attribute(scenario, result.world, focus=ctx.home,
+                                       deficits=result.deficits)
+        contrib = ctx.cache[key]
+    if contrib is None or contrib is False or len(contrib) == 0:
         return None
     home = ctx.home
     a = contrib.attrs
