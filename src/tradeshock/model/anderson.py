@@ -37,34 +37,37 @@ class Anderson:
 
     def reset(self) -> None:
         """Forget the history (restart from a plain damped step)."""
-        self._dx: list[np.ndarray] = []
-        self._df: list[np.ndarray] = []
+        self._k = 0                                   # differences stored so far
         self._x: np.ndarray | None = None
         self._f: np.ndarray | None = None
 
     def step(self, x: np.ndarray, f: np.ndarray) -> np.ndarray:
         """Next iterate from the current iterate ``x`` and its residual ``f`` (same shape)."""
         xs, fs = x.ravel(), f.ravel()
-        if self._x is not None and self.m > 0:
-            self._dx.append(xs - self._x)
-            self._df.append(fs - self._f)
-            if len(self._dx) > self.m:
-                self._dx.pop(0)
-                self._df.pop(0)
-        self._x, self._f = xs.copy(), fs.copy()
-        if not self._df:
+        if self.m <= 0:
             return x + self.beta * f
-        dF = np.column_stack(self._df)
-        dX = np.column_stack(self._dx)
-        gram = dF.T @ dF
-        diag = gram.flat[:: gram.shape[0] + 1]
-        gram.flat[:: gram.shape[0] + 1] = diag * (1 + 1e-12) + 1e-300
+        if getattr(self, "_dX", None) is None or self._dX.shape[1] != xs.size:
+            self._dX = np.empty((self.m, xs.size))    # ring buffers of past differences
+            self._dF = np.empty((self.m, xs.size))
+        if self._x is not None:
+            slot = self._k % self.m
+            np.subtract(xs, self._x, out=self._dX[slot])
+            np.subtract(fs, self._f, out=self._dF[slot])
+            self._k += 1
+        self._x, self._f = xs.copy(), fs.copy()
+        used = min(self._k, self.m)
+        if used == 0:
+            return x + self.beta * f
+        dF, dX = self._dF[:used], self._dX[:used]     # column order is irrelevant to the fit
+        gram = dF @ dF.T
+        gram.flat[:: used + 1] *= 1.0 + 1e-12
+        gram.flat[:: used + 1] += 1e-300
         try:
-            gamma = np.linalg.solve(gram, dF.T @ fs)
+            gamma = np.linalg.solve(gram, dF @ fs)
         except np.linalg.LinAlgError:
             self.reset()
             return x + self.beta * f
-        new = xs + self.beta * fs - (dX + self.beta * dF) @ gamma
+        new = xs + self.beta * fs - gamma @ (dX + self.beta * dF)
         if not np.all(np.isfinite(new)):
             self.reset()
             return x + self.beta * f
