@@ -205,3 +205,19 @@ def test_canada_china_deal_on_default_world():
     assert c[("ev-quota", "CAN", "value_added_change:transport_equipment")] < 0
     assert c[("canola-seed-final-ad", "CAN", "value_added_change:agriculture")] > 0
     assert c[("canola-seed-final-ad", "CAN", "exports_change:CHN")] > 0
+
+
+def test_cli_attribute_writes_table_and_report(tmp_path):
+    from typer.testing import CliRunner
+
+    from tradeshock.cli import app
+
+    out, rep = tmp_path / "deal.csv", tmp_path / "deal.html"
+    res = CliRunner().invoke(app, ["attribute", "canada-china-deal-2026", "--backend", "serial",
+                                   "--out", str(out), "--report", str(rep)])
+    assert res.exit_code == 0, res.output
+    df = pd.read_csv(out)
+    assert {"ev-quota", "canola-seed-final-ad"} <= set(df["measure"])
+    assert "package total" in rep.read_text()
+    bad = CliRunner().invoke(app, ["attribute", "canada-china-deal-2026", "-m", "ev-quot"])
+    assert bad.exit_code != 0 and "ev-quota" in str(bad.exception)

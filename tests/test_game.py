@@ -236,3 +236,20 @@ def test_equilibria_match_brute_force_on_random_games():
             if stable:
                 brute.add(prof)
         assert set(sol.equilibria) == brute
+
+
+def test_cli_game_on_the_shipped_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from tradeshock.cli import app
+
+    out = tmp_path / "game.csv"
+    res = CliRunner().invoke(app, ["game", "retaliate-or-not-2025", "--backend", "serial",
+                                   "--out", str(out), "--report", str(tmp_path / "g.html")])
+    assert res.exit_code == 0, res.output
+    assert "Nash equilibrium" in res.output
+    import pandas as pd
+
+    df = pd.read_csv(out)
+    assert len(df) == 4 * 2 and set(df["player"]) == {"CAN", "USA"}
+    assert "Payoff matrix" in (tmp_path / "g.html").read_text()
