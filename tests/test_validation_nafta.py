@@ -80,3 +80,12 @@ def test_nafta_fixed_deficits_signs_and_magnitudes(example, world):
     assert -0.3 < wel.loc["CAN", "welfare_cp"] < 0
     trade = example.intra_bloc(r, "imports")
     assert trade["MEX"] > 80 and 20 < trade["USA"] < 60 and 5 < trade["CAN"] < 20
+
+
+def test_example_script_runs_and_prints_both_treatments(example, capsys):
+    tables = example.main()
+    out = capsys.readouterr().out
+    assert "deficits 'zero'" in out and "deficits 'fixed'" in out
+    assert set(tables) == {"zero", "fixed"}
+    for t in tables.values():
+        assert list(t.index) == example.NAFTA and t.attrs["unit"] == "percent change"
