@@ -175,6 +175,8 @@ def test_world_without_canada_skips_canada_parts():
     res = simulate(w, Shock(w).tariff(imposer=w.countries[0], target=w.countries[1], rate=0.2))
     html = render_report(res, strict=True)
     assert 'id="canada_trade"' not in html and 'id="welfare"' in html
+    top = res.welfare()["real_income"].abs().idxmax()
+    assert headline(res).startswith(f"Under “custom shock”, real income moves most in {top}")
 
 
 def test_enabled_by_gates_costly_sections(monkeypatch, us_tariff):
