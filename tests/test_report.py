@@ -176,7 +176,8 @@ def test_world_without_canada_skips_canada_parts():
     html = render_report(res, strict=True)
     assert 'id="canada_trade"' not in html and 'id="welfare"' in html
     top = res.welfare()["real_income"].abs().idxmax()
-    assert headline(res).startswith(f"Under “custom shock”, real income moves most in {top}")
+    name = res.world.country_names.get(top, top)
+    assert headline(res).startswith(f"Under “custom shock”, real income moves most in {name} (")
 
 
 def test_enabled_by_gates_costly_sections(monkeypatch, us_tariff):
