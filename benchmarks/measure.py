@@ -1,6 +1,6 @@
 """Measure one benchmark in a fresh process: ``python benchmarks/measure.py KIND CASE FOLDER``.
 
-``KIND`` is ``engine``, ``reference`` or ``batch``. The last line printed is one JSON record
+``KIND`` is ``engine``, ``reference``, ``batch`` (or ``prepare``: write the synthetic worlds). The last line printed is one JSON record
 with wall-clock seconds, iterations and the process's peak resident memory (``ru_maxrss``),
 so each case's memory is measured on its own (the parent, ``run.py``, only collects).
 """
@@ -8,6 +8,7 @@ so each case's memory is measured on its own (the parent, ``run.py``, only colle
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import time
@@ -30,8 +31,47 @@ def _rss_mb() -> float:
 
 
 def _peak_mb() -> float:
-    """Peak resident set size of this process so far, MB."""
+    """Peak resident set size of this process so far, MB (``VmHWM``).
+
+    ``VmHWM`` restarts at ``exec``; ``ru_maxrss`` does not (on Linux it keeps the parent's
+    size at ``fork``), so it is only the fallback.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _spin(n: int = 4_000_000) -> float:
+    """A pure-Python CPU loop (no memory traffic); returns its wall time."""
+    t0 = time.perf_counter()
+    s = 0
+    for i in range(n):
+        s += i
+    return time.perf_counter() - t0
+
+
+def control_speedup(workers: int = 2, tasks: int = 4) -> float:
+    """Speed-up of ``tasks`` CPU-bound loops on a ``workers`` process pool over serial, right now.
+
+    The ideal parallel speed-up the machine offers at the moment of the batch timing (it is
+    well below ``workers`` when other jobs share the cores).
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    t0 = time.perf_counter()
+    for _ in range(tasks):
+        _spin()
+    serial = time.perf_counter() - t0
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_spin, [4_000_000] * workers))          # start the workers
+        t0 = time.perf_counter()
+        list(pool.map(_spin, [4_000_000] * tasks))
+        parallel = time.perf_counter() - t0
+    return serial / parallel
 
 
 def _case(name: str) -> cases.Case:
@@ -114,13 +154,18 @@ def batch(n_shocks: int = 40, workers: int = 2) -> dict:
     out["max_diff_vs_serial"] = max(float(np.max(np.abs(np.array([r.w_hat for r in v]) / w0 - 1)))
                                     for v in runs.values())
     out["iterations_mean"] = float(np.mean([r.diagnostics["iterations"] for r in runs["serial"]]))
+    out["control_speedup"] = control_speedup(workers)
+    out["load_average"] = list(os.getloadavg())
     out["peak_mb"] = _peak_mb()
     return out
 
 
 if __name__ == "__main__":
     kind = sys.argv[1]
-    if kind == "batch":
+    if kind == "prepare":
+        cases.prepare(Path(sys.argv[2]))
+        record = {"kind": "prepare", "peak_mb": _peak_mb()}
+    elif kind == "batch":
         record = batch(int(sys.argv[2]) if len(sys.argv) > 2 else 40)
     elif kind == "engine":
         record = engine(sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 5)

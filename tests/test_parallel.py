@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import numpy as np
 import pytest
 
@@ -78,6 +81,16 @@ def test_unexpected_worker_failure_becomes_tradeshock_error(world, shocks, monke
     monkeypatch.setattr(parallel, "solve", boom)
     with pytest.raises(TradeshockError, match="C00 25% on C01.*FloatingPointError: overflow"):
         parallel.solve_many(world, shocks[:1], backend="serial")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs the fork start method")
+def test_crashed_worker_becomes_tradeshock_error(world, shocks, monkeypatch):
+    def die(*args, **kwargs):
+        os._exit(3)                                           # a worker killed (e.g. out of memory)
+
+    monkeypatch.setattr(parallel, "_run", die)               # inherited by forked workers
+    with pytest.raises(TradeshockError, match=r"shock 'C00 25% on C01'.*process-pool worker failed"):
+        parallel.solve_many(world, shocks[:2], backend="processes", workers=2, mp_context="fork")
 
 
 def test_bad_shock_is_rejected_before_solving(world, shocks):

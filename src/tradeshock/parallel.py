@@ -18,6 +18,7 @@ label in the message; anything else is wrapped in a ``TradeshockError`` naming t
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import multiprocessing as mp
 import os
 import sys
@@ -84,9 +85,23 @@ def _pool_task(task: Task) -> tuple:
     return _run(_WORKER_BASE, task, _WORKER_KW)
 
 
+def _aligned(base: Baseline) -> Baseline:
+    """The baseline with every array aligned and contiguous (copied only where needed).
+
+    Arrays Dask deserialises from network frames can be unaligned, which makes NumPy fall
+    back to slow paths throughout the solve; one copy per task costs microseconds.
+    """
+    changes = {}
+    for f in dataclasses.fields(base):
+        arr = getattr(base, f.name)
+        if isinstance(arr, np.ndarray) and not (arr.flags.aligned and arr.flags.c_contiguous):
+            changes[f.name] = np.ascontiguousarray(arr).copy()
+    return dataclasses.replace(base, **changes) if changes else base
+
+
 def _dask_task(base: Baseline, task: Task, solver_kw: dict[str, Any]) -> tuple:
     """Dask task: ``base`` arrives as the scattered (already resident) baseline."""
-    return _run(base, task, solver_kw)
+    return _run(_aligned(base), task, solver_kw)
 
 
 # ----------------------------------------------------------------- caller side
@@ -155,25 +170,46 @@ def _default_context() -> str:
     return "spawn"
 
 
+def _collect(futures: list, tasks: list[Task], what: str) -> list[tuple]:
+    """Results in order; stop at the first failure. A crashed worker becomes an error outcome."""
+    out: list[tuple] = []
+    for f, t in zip(futures, tasks, strict=True):
+        try:
+            outcome = f.result()
+        except Exception as exc:  # noqa: BLE001 - a dead worker, not a solver error
+            outcome = ("error", t[0], "TradeshockError",
+                       f"the {what} worker failed ({type(exc).__name__}: {exc}); it may have run "
+                       "out of memory: try fewer workers", None, traceback.format_exc())
+        out.append(outcome)
+        if outcome[0] == "error":
+            break
+    return out
+
+
 def _solve_processes(base: Baseline, tasks: list[Task], workers: int, solver_kw: dict,
                      mp_context: str | None) -> list[tuple]:
     ctx = mp.get_context(mp_context or _default_context())
-    out: list[tuple] = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                              initargs=(base, solver_kw)) as pool:
         futures = [pool.submit(_pool_task, t) for t in tasks]
         try:
-            for f in futures:
-                out.append(f.result())
-                if out[-1][0] == "error":
-                    break
+            return _collect(futures, tasks, "process-pool")
         finally:
             for f in futures:
                 f.cancel()
-    return out
 
 
 _DASK: dict[str, Any] = {}
+#: Worker settings of the LocalCluster solve_many starts. Dask's defaults export
+#: MALLOC_TRIM_THRESHOLD_ to workers, which turns off glibc's adaptive mmap threshold so every
+#: large NumPy temporary is a fresh mmap + page faults, and run a 10 ms stack-sampling profiler;
+#: together they made each solve 3-5x slower than in a plain process. One BLAS thread per
+#: worker (Dask's default) is kept: the workers already use the cores.
+_WORKER_CONFIG = {
+    "distributed.nanny.pre-spawn-environ": {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1,
+                                            "OPENBLAS_NUM_THREADS": 1},
+    "distributed.worker.profile.enabled": False,
+}
 _DASK_LOCK = threading.Lock()
 
 
@@ -184,6 +220,7 @@ def _local_client(workers: int) -> Any:
     the cluster is kept for the session and reused by later calls with the same worker count;
     :func:`close_dask` (also run at exit) stops it.
     """
+    import dask
     from dask.distributed import Client, LocalCluster
 
     with _DASK_LOCK:
@@ -191,8 +228,9 @@ def _local_client(workers: int) -> Any:
         if client is not None and _DASK.get("workers") == workers and client.status == "running":
             return client
         _close_locked()
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=50)
+        with dask.config.set(_WORKER_CONFIG):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=50)
         client = Client(cluster, set_as_default=False)
         _DASK.update(client=client, cluster=cluster, workers=workers)
         if not _DASK.get("atexit"):
@@ -223,16 +261,11 @@ def _solve_dask(base: Baseline, tasks: list[Task], workers: int, solver_kw: dict
     token = uuid.uuid4().hex[:8]
     futures = [client.submit(_dask_task, base_f, t, solver_kw, key=f"tradeshock-{token}-{t[0]}",
                              pure=False) for t in tasks]
-    out: list[tuple] = []
     try:
-        for f in futures:
-            out.append(f.result())
-            if out[-1][0] == "error":
-                break
+        return _collect(futures, tasks, "Dask")
     finally:
         client.cancel(futures)
         client.cancel([base_f])
-    return out
 
 
 def solve_many(world: World, shocks: Sequence[Any], deficits: str = "fixed",
@@ -258,7 +291,8 @@ def solve_many(world: World, shocks: Sequence[Any], deficits: str = "fixed",
         guard, as every spawn-based multiprocessing program does.
     workers
         Number of worker processes; default: the number of cores, at most the batch size (for
-        Dask, at most 2 by default). Ignored with an existing ``client``.
+        Dask, at most 2 by default). Ignored with an existing ``client``. A process pool with
+        one worker or one shock is not started: the solve runs in this process.
     client
         An existing ``dask.distributed.Client`` to run on (implies ``backend="dask"``).
     mp_context
@@ -306,7 +340,7 @@ def solve_many(world: World, shocks: Sequence[Any], deficits: str = "fixed",
     cores = os.cpu_count() or 1
     if workers is not None and int(workers) < 1:
         raise TradeshockError(f"solve_many: workers={workers!r}; need at least 1")
-    if backend == "serial":
+    if backend == "serial" or (backend == "processes" and (len(tasks) == 1 or workers == 1)):
         outcomes = []
         for t in tasks:
             outcomes.append(_run(base, t, solver_kw))
