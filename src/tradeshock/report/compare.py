@@ -53,7 +53,8 @@ def render_comparison(results: Sequence[Any], ctx: ReportContext) -> list[tuple[
         fig = go.Figure([go.Bar(name=lab, y=sec["label"], x=sec[lab], orientation="h")
                          for lab in labels])
         fig.update_layout(barmode="group", yaxis=dict(autorange="reversed"),
-                          xaxis_title="Gross output, % change from baseline",
+                          xaxis_title="Gross output, % change (value at producer prices, "
+                          "numéraire: world value added fixed)",
                           height=160 + 14 * len(sec) * len(labels),
                           title=f"{tables.country_name(results[0], ctx.home)}: sectors that move most")
         blocks.append(("cmp-sectors", f"{tables.country_name(results[0], ctx.home)}'s sectors, "

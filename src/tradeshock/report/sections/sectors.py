@@ -28,8 +28,8 @@ def render(result: Any, ctx: Any) -> str:
                              marker_color=_COLORS.get(c),
                              hovertemplate="%{y}: %{x:+.2f}%<extra>" + c + "</extra>"))
     fig.update_layout(barmode="group", title="Gross output by sector, % change from baseline",
-                      xaxis_title="Gross output, % change (real, at baseline prices of the "
-                      "numéraire)", yaxis=dict(autorange="reversed"),
+                      xaxis_title="Gross output, % change (value at producer prices, "
+                      "numéraire: world value added fixed)", yaxis=dict(autorange="reversed"),
                       height=200 + 16 * len(sectors) * max(1, len(countries)))
     html = ctx.figure(fig)
     home = ctx.home if ctx.home in result.world.countries else None
@@ -42,7 +42,8 @@ def render(result: Any, ctx: Any) -> str:
                           money=("gross_output_base",), percent=pct)
         html += ctx.table(gains, caption=f"{name}: sectors that gain most", unit=unit,
                           money=("gross_output_base",), percent=pct)
-    html += ctx.note("Gross output and value added are in the model's numéraire (world value "
-                     "added fixed); employment is the sector's share of the country's labour, "
-                     "which reallocates across sectors with the shock.")
+    html += ctx.note("Gross output and value added are values at producer prices (not volumes) "
+                     "in the model's numéraire (world value added fixed). Employment % is the "
+                     "change in the sector's share of the country's workforce: labour moves "
+                     "across sectors, total employment is fixed.")
     return html
