@@ -25,8 +25,8 @@ def render(result: Any, ctx: Any) -> str:
         ("Elasticity set", str((w.provenance or {}).get("elasticity_set", "as packaged"))),
     ]
     for k, v in meta.items():
-        if k not in ("numeraire", "deficits", "versions", "units", "provenance") and _simple(v):
-            settings.append((k, str(v)))
+        if k not in _SHOWN and _simple(v) and v is not None:
+            settings.append((_NAMES.get(k, k), str(v)))
     s_df = pd.DataFrame(settings, columns=["setting", "value"])
     d_df = pd.DataFrame([(k, _fmt(v)) for k, v in diag.items() if _simple(v)],
                         columns=["diagnostic", "value"])
@@ -37,13 +37,20 @@ def render(result: Any, ctx: Any) -> str:
         badge = ('<p class="ok">Converged.</p>' if ok else
                  '<p class="warn">Not converged: do not use these numbers.</p>' if ok is False else "")
         html += badge + ctx.table(d_df, caption="Solver diagnostics",
-                                  unit="residuals in the equations' own units; seconds of wall time")
+                                  unit="max relative residuals of the price, expenditure and "
+                                       "trade-balance equations; seconds of wall time")
     html += ctx.table(theta, caption="Trade elasticities θ by sector", unit="dimensionless")
     versions = meta.get("versions")
     if isinstance(versions, dict) and versions:
         html += ctx.table(pd.DataFrame(sorted(versions.items()), columns=["package", "version"]),
                           caption="Software versions", unit="text")
     return html
+
+
+#: Meta keys already shown above (or not settings).
+_SHOWN = {"numeraire", "deficits", "versions", "units", "provenance", "world", "year",
+          "elasticity_set", "baseline_resolve"}
+_NAMES = {"tol": "Solver tolerance", "baseline": "Baseline", "scenario_source": "Scenario file"}
 
 
 def _simple(v: object) -> bool:
