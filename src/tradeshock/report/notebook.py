@@ -24,7 +24,7 @@ def result_html(result: Any, home: str = "CAN") -> str:
     if home in result.world.countries:
         html.append(ctx.table(tables.exports_by_partner(result, home),
                               caption=f"{tables.country_name(result, home)}'s exports",
-                              unit=f"{unit}; change_pct in percent",
+                              unit=f"{unit}; change in % of the baseline",
                               money=("baseline", "counterfactual", "change"),
                               percent=("change_pct",)))
     diag = tables.diagnostics_dict(result)

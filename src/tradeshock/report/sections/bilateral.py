@@ -23,6 +23,6 @@ def render(result: Any, ctx: Any) -> str:
                       xaxis_title=f"Change, {unit}", yaxis=dict(autorange="reversed"),
                       height=140 + 24 * len(b))
     tbl = ctx.table(b, caption="Largest bilateral flow changes, all sectors",
-                    unit=f"{unit}; change_pct in percent",
+                    unit=f"{unit}; change in % of the baseline",
                     money=("baseline", "counterfactual", "change"), percent=("change_pct",))
     return ctx.figure(fig) + tbl

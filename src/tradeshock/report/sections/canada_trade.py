@@ -25,7 +25,7 @@ def render(result: Any, ctx: Any) -> str | None:
     fig.update_layout(barmode="group", title=f"{tables.country_name(result, ctx.home)}'s exports, "
                       "before and after", yaxis_title=unit, height=380)
     tbl = ctx.table(ex, caption=f"{tables.country_name(result, ctx.home)}'s exports by partner",
-                    unit=f"{unit}; change_pct in percent",
+                    unit=f"{unit}; change in % of the baseline",
                     money=("baseline", "counterfactual", "change"), percent=("change_pct",))
     by_partner = result.exports(ctx.home)
     by_partner = by_partner[by_partner["partner"] != ctx.home].copy()
@@ -33,6 +33,6 @@ def render(result: Any, ctx: Any) -> str | None:
     by_partner.insert(1, "name", [tables.country_name(result, c) for c in by_partner["partner"]])
     cols = ["partner", "name", "baseline", "counterfactual", "change", "change_pct"]
     detail = ctx.table(by_partner[cols].head(12), caption="Largest changes by partner",
-                       unit=f"{unit}; change_pct in percent",
+                       unit=f"{unit}; change in % of the baseline",
                        money=("baseline", "counterfactual", "change"), percent=("change_pct",))
     return ctx.figure(fig) + tbl + detail

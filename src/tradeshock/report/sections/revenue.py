@@ -19,7 +19,7 @@ def render(result: Any, ctx: Any) -> str:
                            marker_color=["#2a9d8f" if v >= 0 else "#e76f51" for v in r["change"]],
                            hovertemplate="%{x}: %{y:,.1f}<extra></extra>"))
     fig.update_layout(title="Change in tariff revenue", yaxis_title=f"Change, {unit}", height=360)
-    tbl = ctx.table(r, caption="Tariff revenue by country", unit=f"{unit}; change_pct in percent",
+    tbl = ctx.table(r, caption="Tariff revenue by country", unit=f"{unit}; change in % of the baseline",
                     money=("baseline", "counterfactual", "change"), percent=("change_pct",))
     return ctx.figure(fig) + tbl + ctx.note(
         "Revenue is collected by the importing country on the value of its imports at producer "
