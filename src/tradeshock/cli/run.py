@@ -27,7 +27,8 @@ DEMO_SCENARIOS: tuple[str, ...] = (
     "asia-energy-pivot",
 )
 
-_FORMAT_HELP = "Comma-separated outputs: html (report), csv, parquet, xlsx"
+_FORMAT_HELP = ("Comma-separated outputs: html (report), csv, parquet, xlsx (xlsx is slow for the full "
+                "trade table, about 20 s per scenario; parquet is fastest)")
 
 
 def _solve(refs: list[str], world: str | None, as_of: str | None, deficits: str | None,
