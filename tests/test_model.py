@@ -197,3 +197,22 @@ def test_infeasible_trade_balance_is_refused_up_front():
     dd[0], dd[1] = 1e3, -1e3                             # ... unless it must run a deficit
     with pytest.raises(ShockError, match="autarky"):
         solve(base, None, d, dd)
+
+
+def test_price_index_survives_extreme_cost_gaps():
+    """A row whose only live supplier is far costlier than the cheapest producer (θ = 65).
+
+    With one live supplier i the price index is exact: ln P̂ = ln ĉ_i + ln κ̂ − ln(π_ni)/θ
+    (here κ̂ = 1), which needs exp(−65·20) — underflow in the plain shifted sum.
+    """
+    theta = np.array([65.0])
+    log_c = np.array([[20.0], [0.0], [0.0]])             # country 0 is e^20 times costlier
+    pi = np.full((3, 3, 1), 1 / 3)
+    w = pi.copy()
+    w[0, 1:, 0] = 0.0                                    # country 0 buys only at home
+    log_P, pi_new = equations.price_index(log_c, w, theta)
+    assert log_P[0, 0] == pytest.approx(20.0 - np.log(1 / 3) / 65.0, rel=1e-12)
+    assert pi_new[0, 0, 0] == pytest.approx(1.0) and np.all(pi_new[0, 1:, 0] == 0)
+    fast = equations.log_price_index(log_c, equations.batched_weights(w), theta)
+    np.testing.assert_allclose(fast, log_P, rtol=1e-12)
+    assert np.all(np.isfinite(log_P))

@@ -36,7 +36,8 @@ def price_index(log_c: np.ndarray, weights: np.ndarray,
     """Eq. (2) and (3): ln P̂_n^j and the new trade shares π'_ni^j from input costs ĉ_i^j.
 
     P̂_n^j = [Σ_i π_ni^j (κ̂_ni^j ĉ_i^j)^(−θ^j)]^(−1/θ^j); the exponentials are shifted by the
-    lowest cost of each sector so nothing overflows.
+    lowest cost of each sector so nothing overflows, and rows whose live suppliers would all
+    underflow are recomputed with a per-row log-sum-exp (:func:`_price_index_lse`).
 
     Returns
     -------
@@ -48,9 +49,28 @@ def price_index(log_c: np.ndarray, weights: np.ndarray,
     e = np.exp(-theta[None, :] * (log_c - shift[None, :]))               # (i, j) in (0, 1]
     terms = weights * e[None, :, :]                                      # (n, i, j)
     s = terms.sum(axis=1)                                                # (n, j)
-    with np.errstate(divide="ignore"):
-        log_P = shift[None, :] - np.log(s) / theta[None, :]
+    if not (np.all(s > 0) and np.all(np.isfinite(s))):
+        return _price_index_lse(log_c, weights, theta)
+    log_P = shift[None, :] - np.log(s) / theta[None, :]
     pi_new = terms / s[:, None, :]
+    return log_P, pi_new
+
+
+def _price_index_lse(log_c: np.ndarray, weights: np.ndarray,
+                     theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eq. (2)–(3) by a log-sum-exp shifted per (n, j) row: slower, never under/overflows.
+
+    A row with no live supplier at all (all weights zero) gets ln P̂ = +∞ and π' = 0.
+    """
+    with np.errstate(divide="ignore"):
+        z = np.log(weights) - theta[None, None, :] * log_c[None, :, :]   # −∞ where ω = 0
+    top = z.max(axis=1)                                                  # (n, j)
+    safe = np.where(np.isfinite(top), top, 0.0)
+    ez = np.exp(z - safe[:, None, :])
+    s = ez.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_P = -(safe + np.log(s)) / theta[None, :]
+        pi_new = np.where(s[:, None, :] > 0, ez / s[:, None, :], 0.0)
     return log_P, pi_new
 
 
@@ -67,8 +87,9 @@ def log_price_index(log_c: np.ndarray, weights_t: np.ndarray, theta: np.ndarray)
     shift = log_c.min(axis=0)
     e = np.exp(-theta[None, :] * (log_c - shift[None, :]))              # (i, j)
     s = np.matmul(weights_t, e.T[:, :, None])[:, :, 0].T                # (n, j)
-    with np.errstate(divide="ignore"):
-        return shift[None, :] - np.log(s) / theta[None, :]
+    if not (np.all(s > 0) and np.all(np.isfinite(s))):
+        return _price_index_lse(log_c, weights_t.transpose(1, 2, 0), theta)[0]
+    return shift[None, :] - np.log(s) / theta[None, :]
 
 
 def _operator_parts(pi_new: np.ndarray, tariffs_new: np.ndarray):
