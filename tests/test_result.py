@@ -160,3 +160,11 @@ def test_arrays_and_metadata(result, world):
     assert d["converged"] and max(d["residual_price"], d["residual_expenditure"],
                                   d["residual_trade_balance"]) <= 1e-10
     assert "converged=True" in repr(result)
+
+
+def test_quota_rents_are_reported_in_meta(world):
+    s = Shock(world).tariff(imposer="C00", target="C01", rate=0.5)
+    s.quota_rents = [{"measure": "q", "importer": "C00", "exporter": "C01", "rent": 1.0}]
+    r = simulate(world, s)
+    assert r.meta["quota_rents"][0]["measure"] == "q" and "marginal" in r.meta["quota_rents_note"]
+    assert "quota_rents" not in simulate(world).meta

@@ -89,6 +89,13 @@ class Result:
             "versions": {"tradeshock": tradeshock.__version__, "numpy": np.__version__,
                          "pandas": pd.__version__},
         }
+        rents = getattr(shock, "quota_rents", None)
+        if rents:
+            self.meta["quota_rents"] = list(rents)
+            self.meta["quota_rents_note"] = (
+                "binding quotas are modelled at their marginal (over-quota) rate on all imports of "
+                "the flow; the quota rent accrues to the importer, so revenue() and real_income "
+                "already include it (listed here at base-year values)")
 
     # ------------------------------------------------------------ arrays
     @property
