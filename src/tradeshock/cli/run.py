@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -75,14 +75,20 @@ def _write(results: list[Any], folder: Path, fmts: list[str], quiet: bool) -> No
         Console().print(f"wrote {target} ({', '.join(fmts)}; run.json records how to reproduce it)")
 
 
+# Options shared by run, compare and demo.
+World = Annotated[str | None, typer.Option("--world", "-w", help="World name (default: the scenario's)")]
+AsOf = Annotated[str | None, typer.Option("--as-of", help="Take the measures in force on this date "
+                                                          "(YYYY-MM-DD)")]
+Out = Annotated[Path, typer.Option("--out", "-o", help="Output folder")]
+Formats = Annotated[str, typer.Option("--format", "-f", help=_FORMAT_HELP)]
+Deficits = Annotated[str | None, typer.Option("--deficits", help="fixed | zero (default: the scenario's)")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors")]
+
+
 def run_cmd(
-    scenarios: list[str] = typer.Argument(..., help="Scenario files or shipped scenario names"),
-    world: str = typer.Option(None, "--world", "-w", help="World name (default: the scenario's)"),
-    as_of: str = typer.Option(None, "--as-of", help="Take the measures in force on this date (YYYY-MM-DD)"),
-    out: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder"),
-    formats: str = typer.Option("html,csv", "--format", "-f", help=_FORMAT_HELP),
-    deficits: str = typer.Option(None, "--deficits", help="fixed | zero (default: the scenario's)"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors"),
+    scenarios: Annotated[list[str], typer.Argument(help="Scenario files or shipped scenario names")],
+    world: World = None, as_of: AsOf = None, out: Out = Path("out"), formats: Formats = "html,csv",
+    deficits: Deficits = None, quiet: Quiet = False,
 ) -> None:
     """Solve each SCENARIO, print a summary, and write OUT/report.html, tables and run.json."""
     from tradeshock.report.terminal import print_comparison, print_summary
@@ -97,13 +103,9 @@ def run_cmd(
 
 
 def compare_cmd(
-    scenarios: list[str] = typer.Argument(..., help="Two or more scenario files or names"),
-    world: str = typer.Option(None, "--world", "-w", help="World name (default: each scenario's)"),
-    as_of: str = typer.Option(None, "--as-of", help="Take the measures in force on this date"),
-    out: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder"),
-    formats: str = typer.Option("html,csv", "--format", "-f", help=_FORMAT_HELP),
-    deficits: str = typer.Option(None, "--deficits", help="fixed | zero (default: the scenario's)"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors"),
+    scenarios: Annotated[list[str], typer.Argument(help="Two or more scenario files or names")],
+    world: World = None, as_of: AsOf = None, out: Out = Path("out"), formats: Formats = "html,csv",
+    deficits: Deficits = None, quiet: Quiet = False,
 ) -> None:
     """Solve scenarios A B [C...] and show them side by side (terminal and one HTML report)."""
     from tradeshock.report.terminal import print_comparison
@@ -117,10 +119,7 @@ def compare_cmd(
     _write(results, folder, fmts, quiet)
 
 
-def demo_cmd(
-    out: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder"),
-    formats: str = typer.Option("html,csv", "--format", "-f", help=_FORMAT_HELP),
-) -> None:
+def demo_cmd(out: Out = Path("out"), formats: Formats = "html,csv") -> None:
     """Run the shipped Canada scenarios against baseline-2024 and write OUT/report.html."""
     from rich.console import Console
 
