@@ -75,6 +75,16 @@ def test_failed_write_leaves_previous_outputs_intact(tmp_path, results, monkeypa
     assert after == before
 
 
+def test_rerun_removes_only_its_own_stale_files(tmp_path, results):
+    out = runner.write_outputs(results[:1], tmp_path / "out", "csv,parquet")
+    (out / "notes.txt").write_text("mine")
+    runner.write_outputs(results[:1], out, "parquet")
+    names = {p.name for p in out.iterdir()}
+    assert "notes.txt" in names                        # not ours: kept
+    assert not [n for n in names if n.endswith(".csv")]  # our earlier csv tables: gone
+    assert "welfare.parquet" in names and "run.json" in names
+
+
 def test_formats_and_out_folder_are_checked(tmp_path):
     assert runner.check_formats("HTML, csv,.parquet") == ["html", "csv", "parquet"]
     with pytest.raises(TradeshockError, match="unknown output format 'pdf'"):

@@ -387,6 +387,15 @@ def prepare_out(out: str | os.PathLike[str]) -> Path:
     return folder
 
 
+def _previous_files(folder: Path) -> list[str]:
+    """Plain file names an earlier run recorded in ``folder/run.json`` (none if unreadable)."""
+    try:
+        files = json.loads((folder / "run.json").read_text(encoding="utf-8")).get("files", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [f for f in files if isinstance(f, str) and f == Path(f).name and not f.startswith(".")]
+
+
 def write_outputs(results: Sequence[Any], out: str | os.PathLike[str],
                   formats: Iterable[str] | str = ("html", "csv"), *,
                   argv: Sequence[str] | None = None, **report_kw: Any) -> Path:
@@ -394,8 +403,10 @@ def write_outputs(results: Sequence[Any], out: str | os.PathLike[str],
 
     Everything is first written to a temporary folder inside ``out`` and only moved into place
     (file by file, each move atomic) once all files exist, so an error leaves the previous
-    outputs intact. Several results go into one report (compared side by side) and into
-    stacked tables with a ``scenario`` column.
+    outputs intact. Files an earlier run listed in its ``run.json`` and this run does not
+    write (e.g. another format) are removed, so the folder always matches its ``run.json``.
+    Several results go into one report (compared side by side) and into stacked tables with a
+    ``scenario`` column.
     """
     from tradeshock.report.html import write_report
 
@@ -415,8 +426,11 @@ def write_outputs(results: Sequence[Any], out: str | os.PathLike[str],
         (tmp / "run.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
                                       encoding="utf-8")
         files.append("run.json")
+        stale = set(_previous_files(folder)) - set(files)
         for name in files:
             os.replace(tmp / name, folder / name)
+        for name in stale:                        # an earlier run's tables in other formats
+            (folder / name).unlink(missing_ok=True)
     except OSError as exc:
         raise TradeshockError(f"--out {folder}: writing failed ({exc.strerror or exc}); previous "
                               "outputs were left as they were") from None
