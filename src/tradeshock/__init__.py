@@ -44,6 +44,10 @@ _API: dict[str, str] = {
 
 __all__ = sorted(_API) + ["__version__"]
 
+# ``simulate`` is both a submodule and the package's main verb. Importing the submodule binds the
+# *module* to ``tradeshock.simulate``; bind the function eagerly so the verb always wins.
+from tradeshock.simulate import simulate  # noqa: E402
+
 
 def __getattr__(name: str) -> Any:
     if name in _API:

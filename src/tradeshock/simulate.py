@@ -9,9 +9,7 @@ repeated calls on one world pay for it once.
 
 from __future__ import annotations
 
-import sys
 import threading
-import types
 import weakref
 from typing import Any, Literal
 
@@ -176,17 +174,3 @@ def simulate(world: World, shock: Any = None, deficits: Deficits | None = None, 
     return Result(world=world, shock=shock, scenario=scenario, deficits=deficits, baseline=base,
                   equilibrium=eq, baseline_solve=eq0, tol=tol)
 
-
-class _CallableModule(types.ModuleType):
-    """Module type that makes ``tradeshock.simulate`` callable as :func:`simulate`.
-
-    ``import tradeshock.simulate`` binds the *module* to ``tradeshock.simulate``, shadowing the
-    lazily exported function of the same name; making the module callable keeps
-    ``from tradeshock import simulate; simulate(world, shock)`` working in either order.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any):
-        return simulate(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
