@@ -46,7 +46,7 @@ __all__ = sorted(_API) + ["__version__"]
 
 # ``simulate`` is both a submodule and the package's main verb. Importing the submodule binds the
 # *module* to ``tradeshock.simulate``; bind the function eagerly so the verb always wins.
-from tradeshock.simulate import simulate  # noqa: E402
+from tradeshock.simulate import simulate  # noqa: E402, F401
 
 
 def __getattr__(name: str) -> Any:
