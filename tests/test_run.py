@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -107,6 +108,8 @@ def test_scenario_names_resolve_from_scenarios_folders(tmp_path, monkeypatch):
     assert runner.scenario_path("my-case").resolve() == target.resolve()
     assert runner.scenario_path("my-case.yaml").resolve() == target.resolve()
     assert runner.scenario_path(str(target)) == target
+    (tmp_path / "here.yaml").write_text("name: here\n")
+    assert runner.scenario_path("here.yaml") == Path("here.yaml")      # a file in the cwd
     assert "my-case" in runner.list_scenarios()
     with pytest.raises(ScenarioError, match="did you mean my-case"):
         runner.scenario_path("my-cas")

@@ -72,6 +72,8 @@ def scenario_path(ref: str | os.PathLike[str]) -> Path:
     from tradeshock.scenario import find_scenario
 
     p = Path(ref)
+    if p.is_file():
+        return p
     if p.is_dir():
         raise ScenarioError(f"scenario {str(ref)!r} is a folder; give a scenario file (.yaml or .toml)")
     if p.suffix in _SUFFIXES and (p.parent != Path(".") or p.is_absolute()):
