@@ -174,3 +174,18 @@ def test_unknown_supersedes(tmp_path):
     path = _write(tmp_path, GOOD.replace("rate: 0.25", "rate: 0.25\n    supersedes: [x-9]"))
     with pytest.raises(ScenarioError, match="supersedes"):
         load_library([path])
+
+
+def test_ev_records_carry_the_cited_ev_imports(lib):
+    # Canadian Press / The Hub: C$2.2 billion of EVs imported from China in 2023; EVD2 (Statistics
+    # Canada 12-10-0178-01) dates the quota framework to March 2026 and counts ~44,400 vehicles in 2023
+    for ident in ("ca-surtax-cn-ev-100", "ca-cn-ev-quota-2026"):
+        m = lib.get(ident)
+        (a,) = m.affected_trade
+        assert (a.value, a.currency, a.unit, a.year, a.sector) == (2.2, "CAD", "billion", 2023,
+                                                                  "transport_equipment")
+        assert a.usd_million(1.369) == pytest.approx(2200 / 1.369)
+        assert any("evd2.ca" in s.url for s in m.sources)
+    q = lib.get("ca-cn-ev-quota-2026")
+    assert (q.start.year, q.start.month) == (2026, 3) and q.uncertain
+    assert max(41678, 44400) < q.quota.volume               # both 2023 counts are under the quota

@@ -188,3 +188,57 @@ def test_counter_tariff_coverage_scaled_to_cited_value(world):
 def test_non_wiod_world_is_a_clear_error():
     with pytest.raises(ScenarioError, match="does not use the WIOD sectors"):
         effective_rates("2026-03-01", world="gravity2006")
+
+
+# Canada's 2023 imports of EVs from China, C$2.2 billion (Canadian Press 2024-05-26; The Hub
+# 2024-09-06; EVD2 from Statistics Canada Table 12-10-0178-01), at 1.369 CAD/USD (macro2024).
+EV_USD_M = 2200.0 / 1.369
+
+
+def _can_chn_te(world):
+    cs, ss = list(world.countries), list(world.sectors)
+    return cs.index("CAN"), cs.index("CHN"), ss.index("transport_equipment")
+
+
+def test_ev_surtax_covers_cited_ev_imports(world):
+    n, i, j = _can_chn_te(world)
+    flow = float(world.flows[n, i, j])
+    assert EV_USD_M < flow                                  # no cap needed on the default world
+    te = effective_rates("2025-01-01", imposer="CAN", target="CHN", world=world).set_index("sector")
+    row = te.loc["transport_equipment"]
+    assert row["rate"] - row["base_rate"] == pytest.approx(1.00 * EV_USD_M / flow, rel=1e-9)
+    assert row["rate"] - row["base_rate"] > 0.5              # EVs are most of the flow, not ~1 point
+    before = effective_rates("2024-09-30", imposer="CAN", target="CHN", world=world).set_index("sector")
+    assert before.loc["transport_equipment", "rate"] == pytest.approx(row["base_rate"])
+
+
+def test_ev_quota_returns_evs_to_mfn(world):
+    # from March 2026 the quota (49,000 > 41,678 vehicles of 2023) supersedes the surtax: EVs pay
+    # the 6.1% MFN rate already in the baseline, no surtax, no quota rent
+    df = effective_rates("2026-03-01", imposer="CAN", target="CHN", world=world)
+    row = df.set_index("sector").loc["transport_equipment"]
+    assert row["rate"] == pytest.approx(row["base_rate"], abs=1e-12)
+    assert not [r for r in df.attrs["quota_rents"] if r["measure"] == "ca-cn-ev-quota-2026"]
+
+
+def test_ev_cited_value_is_capped_at_the_sector_flow(world):
+    n, i, j = _can_chn_te(world)
+    flows = world.flows.copy()
+    flows[n, i, j] = 1000.0                                 # smaller than the cited US$1,607M
+    small = world.replace(flows=flows)
+    comp = compile_measures(small, [load_library().get("ca-surtax-cn-ev-100")])
+    assert comp.tariffs[n, i, j] - world.tariffs[n, i, j] == pytest.approx(1.00)   # whole flow, not 1.6x
+    assert any("exceeds the world's flow" in x and "ca-surtax-cn-ev-100" in x for x in comp.notes)
+
+
+def test_binding_ev_quota_rent_uses_the_cited_value(world):
+    # a hypothetical 60,000-vehicle baseline: 49,000 binds, the 100% surtax is marginal on the EV
+    # share and the rent is (1.00 - 0) x (49,000 / 60,000) x the cited EV value
+    q = load_library().get("ca-cn-ev-quota-2026")
+    hyp = q.model_copy(update={"quota": q.quota.model_copy(update={"baseline_volume": 60000})})
+    comp = compile_measures(world, [hyp])
+    n, i, j = _can_chn_te(world)
+    assert comp.tariffs[n, i, j] - world.tariffs[n, i, j] == pytest.approx(EV_USD_M / float(world.flows[n, i, j]))
+    r = next(x for x in comp.quota_rents if x["measure"] == "ca-cn-ev-quota-2026")
+    assert r["covered_flow"] == pytest.approx(EV_USD_M)
+    assert r["rent"] == pytest.approx(1.00 * 49000 / 60000 * EV_USD_M)

@@ -423,12 +423,17 @@ def compile_measures(world, measures: Iterable[Measure], *, cad_per_usd: float =
         # quota rents
         for m in ms:
             if m.quota is not None and m.quota.binding:
-                arr = _arrays(mix_source(imp, exp)[0])
-                c = coverage(m, None, imp, exp)
-                den = np.bincount(arr.sec, weights=arr.weight, minlength=len(SECTORS))
-                num = np.bincount(arr.sec, weights=arr.weight * c, minlength=len(SECTORS))
-                value = sum(float(world.flows[n, i, sidx[SECTORS[k]]]) * num[k] / den[k]
-                            for k in np.flatnonzero(den > 0) if SECTORS[k] in sidx)
+                if m.affected_trade and imp != "USA":
+                    # cited covered trade, capped at the sector flow like its rate above
+                    value = sum(min(a.usd_million(cad_per_usd), float(world.flows[n, i, sidx[a.sector]]))
+                                for a in m.affected_trade if a.sector in sidx)
+                else:
+                    arr = _arrays(mix_source(imp, exp)[0])
+                    c = coverage(m, None, imp, exp)
+                    den = np.bincount(arr.sec, weights=arr.weight, minlength=len(SECTORS))
+                    num = np.bincount(arr.sec, weights=arr.weight * c, minlength=len(SECTORS))
+                    value = sum(float(world.flows[n, i, sidx[SECTORS[k]]]) * num[k] / den[k]
+                                for k in np.flatnonzero(den > 0) if SECTORS[k] in sidx)
                 rent = (m.quota.over_rate - m.quota.in_rate) * m.quota.fill * value
                 comp.quota_rents.append({"measure": m.id, "importer": imp, "exporter": exp,
                                          "covered_flow": float(value), "fill": float(m.quota.fill),
