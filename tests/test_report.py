@@ -202,3 +202,24 @@ def test_measure_sources_become_links_and_code_lists_shorten():
     assert _source_html("Illustrative <assumption>", ctx) == "Illustrative &lt;assumption&gt;"
     assert tables.short_codes(["CHL", "PER", "COL", "PAN", "HND"]) == "CHL, PER, COL +2 more"
     assert tables.short_codes("USA, MEX") == "USA, MEX"
+
+
+def test_terminal_summary_and_comparison_have_every_part(us_tariff, trade_war):
+    from rich.console import Console
+
+    from tradeshock.report.terminal import print_comparison, print_summary
+
+    con = Console(record=True, width=100)
+    print_summary(us_tariff, console=con)
+    text = con.export_text()
+    for part in ("Measures applied", "Welfare by country", "Canada's exports", "United States (USA)",
+                 "Everyone else", "sectors that gain and lose most", "Tariff revenue",
+                 "Solver: converged", "In a sentence"):
+        assert part in text, part
+    can = us_tariff.welfare().loc["CAN", "real_income"]
+    assert f"{can:+.3f}%" in text
+    con = Console(record=True, width=100)
+    print_comparison([us_tariff, trade_war], console=con)
+    text = con.export_text()
+    assert "Real income by scenario" in text and "hardest-hit sector" in text
+    assert text.count("custom shock [") >= 6            # each table has a row per scenario
