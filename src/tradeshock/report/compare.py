@@ -11,6 +11,10 @@ from tradeshock.report import tables
 from tradeshock.report.context import ReportContext
 from tradeshock.report.headline import headline
 
+#: One colour per scenario, the same in every comparison chart.
+_PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#e377c2",
+            "#8c564b", "#bcbd22", "#7f7f7f")
+
 
 def render_comparison(results: Sequence[Any], ctx: ReportContext) -> list[tuple[str, str, str]]:
     """The comparison blocks of a multi-scenario report: ``[(anchor, title, html), ...]``."""
@@ -22,7 +26,9 @@ def render_comparison(results: Sequence[Any], ctx: ReportContext) -> list[tuple[
 
     wf = tables.compare_welfare(results, focus=ctx.focus)
     names = [f"{n} ({c})" for n, c in zip(wf["name"], wf["country"], strict=True)]
-    fig = go.Figure([go.Bar(name=lab, x=names, y=wf[lab]) for lab in labels])
+    color = {lab: _PALETTE[k % len(_PALETTE)] for k, lab in enumerate(labels)}
+    color["baseline"] = "#8d99ae"
+    fig = go.Figure([go.Bar(name=lab, x=names, y=wf[lab], marker_color=color[lab]) for lab in labels])
     fig.update_layout(barmode="group", title="Real income change by scenario",
                       yaxis_title="Real income, % change from baseline", height=420)
     blocks.append(("cmp-welfare", "Welfare by country, side by side",
@@ -35,7 +41,7 @@ def render_comparison(results: Sequence[Any], ctx: ReportContext) -> list[tuple[
         ex = tables.compare_exports(results, ctx.home)
         groups = [c for c in ex.columns if c != "scenario" and not c.endswith(" %") and c != "total"]
         fig = go.Figure([go.Bar(name=row["scenario"], x=groups, y=[row[g] for g in groups],
-                                marker_color="#8d99ae" if row["scenario"] == "baseline" else None)
+                                marker_color=color[row["scenario"]])
                          for _, row in ex.iterrows()])
         fig.update_layout(barmode="group", yaxis_title=unit, height=400,
                           xaxis_title="export destination (others = everyone else)",
@@ -50,7 +56,8 @@ def render_comparison(results: Sequence[Any], ctx: ReportContext) -> list[tuple[
                            money=money, percent=pct)))
 
         sec = tables.compare_sectors(results, ctx.home)
-        fig = go.Figure([go.Bar(name=lab, y=sec["label"], x=sec[lab], orientation="h")
+        fig = go.Figure([go.Bar(name=lab, y=sec["label"], x=sec[lab], orientation="h",
+                                marker_color=color[lab])
                          for lab in labels])
         fig.update_layout(barmode="group", yaxis=dict(autorange="reversed"),
                           xaxis_title="Gross output, % change (value at producer prices, "
