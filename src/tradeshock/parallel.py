@@ -203,7 +203,7 @@ _DASK: dict[str, Any] = {}
 #: Worker settings of the LocalCluster solve_many starts. Dask's defaults export
 #: MALLOC_TRIM_THRESHOLD_ to workers, which turns off glibc's adaptive mmap threshold so every
 #: large NumPy temporary is a fresh mmap + page faults, and run a 10 ms stack-sampling profiler;
-#: together they made each solve 3-5x slower than in a plain process. One BLAS thread per
+#: together they made each solve 2-5x slower than in a plain process. One BLAS thread per
 #: worker (Dask's default) is kept: the workers already use the cores.
 _WORKER_CONFIG = {
     "distributed.nanny.pre-spawn-environ": {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1,
