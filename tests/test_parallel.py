@@ -60,10 +60,10 @@ def test_process_pool_equals_serial(world, shocks, serial):
     _same(parallel.solve_many(world, shocks, backend="processes", workers=2), serial)
 
 
-@pytest.mark.slow
-def test_process_pool_spawn_context(world, shocks, serial):
+@pytest.mark.parametrize("method", ["forkserver", pytest.param("spawn", marks=pytest.mark.slow)])
+def test_process_pool_other_start_methods(world, shocks, serial, method):
     _same(parallel.solve_many(world, shocks[:2], backend="processes", workers=2,
-                              mp_context="spawn"), serial[:2])
+                              mp_context=method), serial[:2])
 
 
 @pytest.mark.parametrize("backend", ["serial", "processes"])

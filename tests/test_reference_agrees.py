@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 
 from tradeshock.model import baseline_from_world, solve
+from tradeshock.shock import Shock
+from tradeshock.simulate import simulate
 from tradeshock.synthetic import random_world
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -48,6 +50,12 @@ def test_synthetic_world_with_io_tariffs_and_embargo(deficits):
     np.testing.assert_allclose(e.P_hat, r.P_hat, rtol=RTOL)
     np.testing.assert_allclose(e.X_new, r.X_new, rtol=RTOL)
     assert np.all(e.pi_new[2, 3, 1] == 0) and np.all(r.pi_new[2, 3, 1] == 0)
+    # the public path (simulate, labelled Shock) gives the same answer
+    shock = Shock(w).set_tariffs(tau)
+    shock.trade_cost_hat = d_hat
+    res = simulate(w, shock, deficits=deficits)
+    np.testing.assert_allclose(res.w_hat, r.w_hat, rtol=RTOL)
+    np.testing.assert_allclose(res.P_hat, r.P_hat, rtol=RTOL)
     # the shock matters: these are not both trivially one
     assert np.abs(r.w_hat - 1).max() > 1e-3
 

@@ -164,10 +164,23 @@ def _prepare(world: World, shocks: Iterable[Any], deficits: str | None):
 
 
 def _default_context() -> str:
-    """``fork`` where it is safe and cheap (Linux, no other threads running), else ``spawn``."""
-    if sys.platform.startswith("linux") and threading.active_count() == 1:
+    """``fork`` where it is safe and cheap (Linux, no other thread running), else ``forkserver``.
+
+    With threads alive (Jupyter kernels, a Dask client, ...) forking can deadlock; the fork
+    server is a single-threaded process started once that preloads tradeshock, so later pools
+    start fast. ``spawn`` where neither is available.
+    """
+    methods = mp.get_all_start_methods()
+    if sys.platform.startswith("linux") and threading.active_count() == 1 and "fork" in methods:
         return "fork"
-    return "spawn"
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def _context(method: str | None) -> mp.context.BaseContext:
+    ctx = mp.get_context(method or _default_context())
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(["tradeshock.parallel"])
+    return ctx
 
 
 def _collect(futures: list, tasks: list[Task], what: str) -> list[tuple]:
@@ -188,7 +201,7 @@ def _collect(futures: list, tasks: list[Task], what: str) -> list[tuple]:
 
 def _solve_processes(base: Baseline, tasks: list[Task], workers: int, solver_kw: dict,
                      mp_context: str | None) -> list[tuple]:
-    ctx = mp.get_context(mp_context or _default_context())
+    ctx = _context(mp_context)
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                              initargs=(base, solver_kw)) as pool:
         futures = [pool.submit(_pool_task, t) for t in tasks]
@@ -297,7 +310,7 @@ def solve_many(world: World, shocks: Sequence[Any], deficits: str = "fixed",
         An existing ``dask.distributed.Client`` to run on (implies ``backend="dask"``).
     mp_context
         Start method of the process pool (``"fork"``, ``"spawn"``, ``"forkserver"``); default
-        ``fork`` on Linux when no other thread runs, else ``spawn``.
+        ``fork`` on Linux when no other thread runs, else ``forkserver`` (where available).
     **solver_kw
         Passed to the engine (``tol``, ``max_iter``, ...); ``tol`` and ``max_iter`` also
         apply to the baseline re-solve, as in ``simulate``.
