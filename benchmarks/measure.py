@@ -1,8 +1,9 @@
 """Measure one benchmark in a fresh process: ``python benchmarks/measure.py KIND CASE FOLDER``.
 
-``KIND`` is ``engine``, ``reference``, ``batch`` (or ``prepare``: write the synthetic worlds). The last line printed is one JSON record
-with wall-clock seconds, iterations and the process's peak resident memory (``ru_maxrss``),
-so each case's memory is measured on its own (the parent, ``run.py``, only collects).
+``KIND`` is ``engine``, ``reference``, ``batch`` (or ``prepare``: write the synthetic
+worlds). The last line printed is one JSON record with wall-clock seconds, iterations and
+the process's peak resident memory (``VmHWM``), so each case's memory is measured on its own
+(the parent, ``run.py``, only collects).
 """
 
 from __future__ import annotations

@@ -87,7 +87,8 @@ def table(records: dict, batch: dict | None, info: dict) -> str:
         cells = [case.title, f"{e['seconds']:.3f}{ok}", tgt, f"{e['iterations']}"]
         if r is not None:
             cells += [f"{r['seconds']:.2f}", f"{r['iterations']}", f"{r['seconds'] / e['seconds']:.0f}×",
-                      f"{e['peak_mb']:.0f}", f"{r['peak_mb']:.0f}", f"{_rel_diff(e['w_hat'], r['w_hat']):.1e}",
+                      f"{e['peak_mb']:.0f}", f"{r['peak_mb']:.0f}",
+                      f"{_rel_diff(e['w_hat'], r['w_hat']):.1e}",
                       f"{e['baseline_seconds']:.2f} / {r['baseline_seconds']:.1f}"]
         else:
             cells += ["—", "—", "—", f"{e['peak_mb']:.0f}", "—", "—", f"{e['baseline_seconds']:.2f} / —"]
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-reference", default="", help="cases to time without the reference")
     ap.add_argument("--batch", type=int, default=40, help="cut-off shocks in the batch (0: skip)")
     ap.add_argument("--repeat", type=int, default=5, help="engine solves per case (best is kept)")
-    ap.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.md")
+    ap.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.md and results.json")
     args = ap.parse_args(argv)
     wanted = [c for c in args.cases.split(",") if c]
     skip_ref = {c for c in args.no_reference.split(",") if c}
@@ -158,9 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     text = table(records, batch, info)
     print()
     print(text)
-    (HERE / "results.json").write_text(json.dumps({"machine": info, "cases": records, "batch": batch},
-                                                  indent=1) + "\n", encoding="utf-8")
     if not args.no_docs:
+        (HERE / "results.json").write_text(json.dumps({"machine": info, "cases": records, "batch": batch},
+                                                      indent=1) + "\n", encoding="utf-8")
         write_doc(text)
     return 0
 
