@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tradeshock.errors import DataError
 from tradeshock.synthetic import WORLD_GDP, random_world
@@ -89,3 +91,14 @@ def test_bad_arguments():
         random_world(3, 2, theta=-1.0)
     with pytest.raises(DataError, match="n_nontradable"):
         random_world(3, 2, n_nontradable=2)
+
+
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(2, 9), j=st.integers(1, 6), seed=st.integers(0, 10_000), io=st.booleans(),
+       tariffs=st.booleans(), deficits=st.booleans())
+def test_any_draw_is_an_exact_equilibrium(n, j, seed, io, tariffs, deficits):
+    w = random_world(n, j, seed=seed, io=io, tariffs=tariffs, deficits=deficits)
+    assert _market_clearing_gap(w) < 1e-10
+    assert abs(w.deficit.sum()) < 1e-9 * w.value_added.sum()
+    assert np.all(w.flows >= 0) and np.all(w.expenditure > 0)
+    np.testing.assert_allclose(w.trade_shares.sum(axis=1), 1.0, atol=1e-12)
