@@ -304,7 +304,7 @@ def solve_many(world: World, shocks: Sequence[Any], deficits: str = "fixed",
         guard, as every spawn-based multiprocessing program does.
     workers
         Number of worker processes; default: the number of cores, at most the batch size (for
-        Dask, at most 2 by default). Ignored with an existing ``client``. A process pool with
+        the Dask cluster, which is kept for later batches: the number of cores, at most 2). Ignored with an existing ``client``. A process pool with
         one worker or one shock is not started: the solve runs in this process.
     client
         An existing ``dask.distributed.Client`` to run on (implies ``backend="dask"``).
@@ -340,6 +340,7 @@ def solve_many(world: World, shocks: Sequence[Any], deficits: str = "fixed",
 
     if client is not None:
         backend = "dask"
+    deficits = deficits or "fixed"
     if backend not in BACKENDS:
         raise TradeshockError(f"solve_many: backend={backend!r} is not one of "
                               f"{', '.join(BACKENDS)}" + did_you_mean(str(backend), BACKENDS))
@@ -363,8 +364,8 @@ def solve_many(world: World, shocks: Sequence[Any], deficits: str = "fixed",
         n = min(int(workers or cores), len(tasks))
         outcomes = _solve_processes(base, tasks, n, solver_kw, mp_context)
     else:
-        n = min(int(workers or min(cores, 2)), len(tasks))
-        outcomes = _solve_dask(base, tasks, n, solver_kw, client)
+        # the cluster outlives this call: size it for the machine, not for this batch
+        outcomes = _solve_dask(base, tasks, int(workers or min(cores, 2)), solver_kw, client)
 
     results = []
     tol = solver_kw.get("tol", 1e-10)
