@@ -6,22 +6,7 @@ from pathlib import Path
 
 import typer
 
-from tradeshock.errors import DataError
-
-
-def _write(df, path: Path) -> None:  # noqa: ANN001 - pandas frame
-    suffix = path.suffix.lower()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        df.to_csv(path, index=False)
-    elif suffix == ".parquet":
-        df.to_parquet(path, index=False)
-    elif suffix == ".json":
-        df.to_json(path, orient="records", indent=1)
-    elif suffix == ".xlsx":
-        df.to_excel(path, index=False)
-    else:
-        raise DataError(f"--out {path}: unknown file type {suffix!r}; use .csv, .parquet, .json or .xlsx")
+from tradeshock.cli._tables import write_table
 
 
 def exposure_cmd(
@@ -72,7 +57,7 @@ def exposure_cmd(
               "total exports/imports; blank = below threshold. Money: "
               f"{df.attrs.get('unit', '').split(';')[0]}.")
     if out is not None:
-        _write(df, out)
+        write_table(df, out)
         con.print(f"wrote {out}")
 
 

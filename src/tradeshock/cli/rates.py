@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from tradeshock.cli._tables import write_table
+
 
 def _print(df, title: str, pct_cols: tuple[str, ...] = ("rate", "base_rate", "add"), limit: int = 60) -> None:
     from rich.console import Console
@@ -38,7 +40,7 @@ def rates_cmd(
     by: str = typer.Option("sector", "--by", help="sector (default) or product (HS6; needs --imposer and --target)"),
     timeline: bool = typer.Option(False, "--timeline", help="Trade-weighted rate at each date a measure starts or ends"),
     world: str = typer.Option("default", "--world", help="Packaged world whose baseline and weights are used"),
-    out: Path = typer.Option(None, "--out", help="Also write the table to this CSV file"),
+    out: Path = typer.Option(None, "--out", help="Also write the table to this file (.csv, .parquet, .json or .xlsx)"),
 ) -> None:
     """Effective tariffs from the measures library: by sector or HS6 product as of a date, or a timeline."""
     from tradeshock.errors import ScenarioError
@@ -71,7 +73,7 @@ def rates_cmd(
             raise ScenarioError(f"--by {by!r} is not sector or product{did_you_mean(by, ['sector', 'product'])}")
     _print(df, title)
     if out is not None:
-        df.to_csv(out, index=False)
+        write_table(df, out)
         typer.echo(f"wrote {out}")
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from tradeshock.errors import DataError
+from tradeshock.cli._tables import write_table
 
 _BACKEND_HELP = "How to run the many solves: processes (all cores), dask, or serial"
 
@@ -23,21 +23,6 @@ def _split(values: list[str] | None) -> list[str]:
     for v in values or []:
         out += [x.strip() for x in v.replace(";", ",").split(",") if x.strip()]
     return out
-
-
-def _write(df, path: Path) -> None:  # noqa: ANN001 - pandas frame
-    suffix = path.suffix.lower()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        df.to_csv(path, index=False)
-    elif suffix == ".parquet":
-        df.to_parquet(path, index=False)
-    elif suffix == ".json":
-        df.to_json(path, orient="records", indent=1)
-    elif suffix == ".xlsx":
-        df.to_excel(path, index=False)
-    else:
-        raise DataError(f"--out {path}: unknown file type {suffix!r}; use .csv, .parquet, .json or .xlsx")
 
 
 # ------------------------------------------------------------------------------ target
@@ -134,7 +119,7 @@ def target_cmd(
             table.add_row(*cells)
         con.print(table)
         if out is not None:
-            _write(df, out)
+            write_table(df, out)
             con.print(f"wrote {out}")
         return
     secs = _split(sectors) or None
@@ -176,7 +161,7 @@ def target_cmd(
     for note in res.notes:
         con.print(f"note: {note}")
     if out is not None:
-        _write(res.to_frame(), out)
+        write_table(res.to_frame(), out)
         con.print(f"wrote {out}")
     if report is not None:
         from tradeshock.report.html import write_report
@@ -242,7 +227,7 @@ def attribute_cmd(
             tp.add_row(str(p), *[f"{v:+,.1f}" for v in r])
         con.print(tp)
     if out is not None:
-        _write(df, out)
+        write_table(df, out)
         con.print(f"wrote {out}")
     if report is not None:
         from tradeshock.analysis.attribution import load_scenario, scenario_world
@@ -305,7 +290,7 @@ def game_cmd(
     con.print(tb)
     con.print(g.summary())
     if out is not None:
-        _write(g.payoffs, out)
+        write_table(g.payoffs, out)
         con.print(f"wrote {out}")
     if report is not None:
         from tradeshock.report.html import write_report
