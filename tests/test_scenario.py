@@ -96,8 +96,9 @@ def test_cusma_termination_mfn_and_costs(world):
 def test_asia_pivot_trade_costs(world):
     s = Scenario.load(SCEN / "asia-energy-pivot.yaml").to_shock(world)
     n, i, j = _idx(world, "CHN", "CAN", "mining")
-    assert s.trade_cost_hat[n, i, j] == pytest.approx(0.9)
-    assert s.trade_cost_hat[i, n, j] == 1.0
+    assert s.trade_cost_hat[n, i, j] == pytest.approx(1 - 0.0035)   # calibrated cut in the file
+    assert s.trade_cost_hat[i, n, j] == 1.0                          # one way: exports only
+    assert s.trade_cost_hat[n, i, world.sectors.index("petroleum")] == 1.0  # TMX ships crude
     assert np.array_equal(s.tariffs, world.tariffs)
 
 
