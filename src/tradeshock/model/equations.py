@@ -19,10 +19,15 @@ def shock_weights(pi: np.ndarray, kappa_hat: np.ndarray, theta: np.ndarray) -> n
 
     These weights are all the price index and the new trade shares need from the shock.
     """
-    live = np.isfinite(kappa_hat) & (pi > 0)
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        w = pi * np.exp(-theta[None, None, :] * np.log(np.where(live, kappa_hat, 1.0)))
-    return np.where(live, w, 0.0)
+    w = np.where(pi > 0, pi, 0.0)
+    flat = np.flatnonzero(kappa_hat != 1.0)      # elsewhere ω = π exactly: skip exp and log
+    if flat.size:
+        k, p, wf = kappa_hat.ravel()[flat], w.ravel()[flat], w.reshape(-1)
+        live = np.isfinite(k) & (p > 0)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            v = p * np.exp(-theta[flat % theta.size] * np.log(np.where(live, k, 1.0)))
+        wf[flat] = np.where(live, v, 0.0)
+    return w
 
 
 def input_cost(log_w: np.ndarray, log_P: np.ndarray, va_share: np.ndarray,

@@ -27,6 +27,7 @@ from tradeshock.errors import ConvergenceError, ShockError
 from tradeshock.model import equations as eqs
 from tradeshock.model.anderson import Anderson
 from tradeshock.model.baseline import Baseline
+from tradeshock.model.newton import solve_no_io
 
 __all__ = ["Equilibrium", "solve", "check_shock"]
 
@@ -92,6 +93,14 @@ def check_shock(base: Baseline, tariffs_new: np.ndarray, trade_cost_hat: np.ndar
     (:func:`tradeshock.simulate.simulate`) checks first and names codes instead.
     """
     shape = base.pi.shape
+    n = shape[0]
+    tariffs_new, trade_cost_hat = np.asarray(tariffs_new), np.asarray(trade_cost_hat)
+    if (np.shape(tariffs_new) == shape and np.shape(trade_cost_hat) == shape
+            and np.all(tariffs_new > -1) and np.all(tariffs_new < np.inf)   # NaN fails both
+            and np.all(trade_cost_hat > 0)
+            and not np.any(np.isinf(trade_cost_hat.reshape(n * n, -1)[:: n + 1]))
+            and np.shape(deficit_new) == (n,) and np.all(np.isfinite(deficit_new))):
+        return                                           # the common case: all fine, few passes
     for name, arr in (("tariffs", tariffs_new), ("trade_cost_hat", trade_cost_hat)):
         if np.shape(arr) != shape:
             raise ShockError(f"shock.{name} has shape {np.shape(arr)}, the world needs {shape}")
@@ -104,7 +113,6 @@ def check_shock(base: Baseline, tariffs_new: np.ndarray, trade_cost_hat: np.ndar
         raise ShockError(f"shock.tariffs at {_first(tariffs_new <= -1)} is at or below -100%")
     if np.any(trade_cost_hat <= 0):
         raise ShockError(f"shock.trade_cost_hat at {_first(trade_cost_hat <= 0)} is not positive")
-    n = shape[0]
     dom = np.isinf(trade_cost_hat[np.arange(n), np.arange(n), :])
     if np.any(dom):
         i, j = np.argwhere(dom)[0]
@@ -121,7 +129,7 @@ def _first(mask: np.ndarray) -> tuple[int, ...]:
 def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
           trade_cost_hat: np.ndarray | None = None, deficit_new: np.ndarray | None = None, *,
           tol: float = 1e-10, max_iter: int = 1000, beta: float = 0.5, memory: int = 8,
-          raise_on_failure: bool = True, precondition: bool = True,
+          raise_on_failure: bool = True, precondition: bool = True, method: str = "auto",
           labels: tuple[Sequence[str], Sequence[str]] | None = None) -> Equilibrium:
     """Solve for the counterfactual equilibrium of ``base`` under new tariffs and trade costs.
 
@@ -143,6 +151,12 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
         Damping and memory of the Anderson mixing of the wage loop.
     precondition
         Scale the wage residual by a diagonal labour-demand elasticity estimate (faster).
+    method
+        ``"auto"`` (default): Newton's method on wages (:mod:`~tradeshock.model.newton`) for
+        small worlds without input-output links, where prices and expenditure are closed forms
+        of ŵ, falling back to the general algorithm if it fails; the general algorithm
+        (Anderson-mixed wage loop) otherwise. ``"anderson"`` forces the general algorithm,
+        ``"newton"`` the Newton path where it applies (no IO links; any size).
     labels
         Optional (country codes, sector codes) used only to name entries in error messages.
     raise_on_failure
@@ -160,25 +174,41 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
     dhat = np.ones_like(base.pi) if trade_cost_hat is None else np.asarray(trade_cost_hat, dtype=float)
     d1 = base.deficit if deficit_new is None else np.asarray(deficit_new, dtype=float)
     check_shock(base, tau1, dhat, d1)
-    tau1 = np.where(np.eye(n, dtype=bool)[:, :, None], 0.0, tau1)
+    tau1 = np.array(tau1, dtype=float, copy=True)
+    tau1.reshape(n * n, j)[:: n + 1] = 0.0                  # no tariff on domestic flows
 
     kappa = (1.0 + tau1) / (1.0 + base.tariffs) * dhat
     weights = eqs.shock_weights(base.pi, kappa, base.theta)
     cname = (lambda k: str(labels[0][k])) if labels else (lambda k: f"country #{k}")
     sname = (lambda k: str(labels[1][k])) if labels else (lambda k: f"sector #{k}")
-    cut_off = (weights.sum(axis=1) <= 0) & (base.X > 0)
+    rows_empty = weights.sum(axis=1) <= 0
+    cut_off = rows_empty & (base.X > 0)
     if np.any(cut_off):
         a, b = np.argwhere(cut_off)[0]
         raise ShockError(f"the shock leaves {cname(a)} with no supplier at all of {sname(b)} "
                          "(every source with a positive baseline share is embargoed)")
     _check_feasible(weights, base.X, d1 / base.value_added.sum(), d1, cname)
-    rows_empty = weights.sum(axis=1) <= 0
     if np.any(rows_empty):  # no spending and no supplier: price index irrelevant, keep it finite
         weights = weights.copy()
         aa, bb = np.nonzero(rows_empty)
         weights[aa, aa, bb] = 1.0
 
     theta, gam, io, alpha, wl = base.theta, base.va_share, base.io_share, base.final_share, base.value_added
+    if method not in ("auto", "anderson", "newton"):
+        raise ValueError(f"method={method!r}; use 'auto', 'anderson' or 'newton'")
+    if method != "anderson" and _use_newton(base, method):
+        got = solve_no_io(base, weights, tau1, d1, tol=tol, max_iter=min(max_iter, 100))
+        if got is not None:
+            st, evals = got
+            # eq. (2): with no IO links ln P̂ is G(ŵ) evaluated directly (input costs do not
+            # depend on P̂), so its residual is zero by construction; (4) and (5) are checked.
+            best = (st.x, st.log_P, st.log_c, st.pi, st.X, 0.0,
+                    float(np.max(np.abs(eqs.expenditure_residual(st.X, st.pi, tau1, st.exog, io, alpha))
+                                 / np.maximum(st.X.sum(axis=1, keepdims=True), 1e-300))),
+                    float(np.max(np.abs(eqs.trade_balance(st.M, d1)) / (st.w_hat * wl))), evals)
+            if max(best[5:8]) <= tol:
+                return _finish(best, tau1, d1, wl, tol, 0, t0, raise_on_failure,
+                               rev=(st.r * st.X).sum(axis=1))
     wl_total = wl.sum()
     outer_res = 1.0
 
@@ -187,9 +217,9 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
     X = base.X.copy()
     mixer = Anderson(memory, beta)
     precond = _wage_preconditioner(base) if precondition else np.ones(n)
+    best = None
     inner_mixer = Anderson(5, 1.0)
     inner_total = 0
-    best = None
 
     weights_t = eqs.batched_weights(weights)
 
@@ -230,19 +260,47 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
         log_w = mixer.step(log_w, f * precond)
         log_w = log_w - np.log((np.exp(log_w) * wl).sum() / wl_total)
 
-    seconds = time.perf_counter() - t0
     if best is None:
-        eq = _failed(n, j, tau1, d1, it, inner_total, seconds)
-    else:
-        log_w, log_P, log_c, pi_new, X, res_p, res_x, res_tb, it = best
-        w_hat = np.exp(log_w)
+        eq = _failed(n, j, tau1, d1, it, inner_total, time.perf_counter() - t0)
+        return _raise_if(eq, tol, raise_on_failure)
+    return _finish(best, tau1, d1, wl, tol, inner_total, t0, raise_on_failure)
+
+
+def _use_newton(base: Baseline, method: str) -> bool:
+    """Whether the Newton path applies: no IO links and (for "auto") J·N³ small.
+
+    Its steps cost a dense N × N solve and J products of N × N matrices; up to about
+    3·10⁷ flops per step they are cheaper than the general algorithm's extra iterations.
+    """
+    n, _, j = base.pi.shape
+    if method == "auto" and j * n ** 3 > 3e7:
+        return False
+    return not np.any(base.io_share)
+
+
+def _finish(best: tuple, tau1: np.ndarray, d1: np.ndarray, wl: np.ndarray, tol: float,
+            inner_total: int, t0: float, raise_on_failure: bool,
+            rev: np.ndarray | None = None) -> Equilibrium:
+    """The :class:`Equilibrium` of a solved state (certified residuals already computed).
+
+    ``rev``: tariff revenue R' if already known (else computed from π', X', τ').
+    """
+    seconds = time.perf_counter() - t0
+    log_w, log_P, log_c, pi_new, X, res_p, res_x, res_tb, it = best
+    w_hat = np.exp(log_w)
+    if rev is None:
         rev = eqs.tariff_revenue(pi_new, X, tau1)
-        converged = res_p <= tol and res_x <= tol and res_tb <= tol
-        eq = Equilibrium(w_hat=w_hat, P_hat=np.exp(log_P), c_hat=np.exp(log_c), pi_new=pi_new,
-                         X_new=X, I_new=w_hat * wl + rev + d1, tariffs_new=tau1, deficit_new=d1,
-                         converged=bool(converged), iterations=it, inner_iterations=inner_total,
-                         residual_price=res_p, residual_expenditure=res_x,
-                         residual_trade_balance=res_tb, seconds=seconds)
+    converged = res_p <= tol and res_x <= tol and res_tb <= tol
+    eq = Equilibrium(w_hat=w_hat, P_hat=np.exp(log_P), c_hat=np.exp(log_c), pi_new=pi_new,
+                     X_new=X, I_new=w_hat * wl + rev + d1, tariffs_new=tau1, deficit_new=d1,
+                     converged=bool(converged), iterations=it, inner_iterations=inner_total,
+                     residual_price=res_p, residual_expenditure=res_x,
+                     residual_trade_balance=res_tb, seconds=seconds)
+    return _raise_if(eq, tol, raise_on_failure)
+
+
+def _raise_if(eq: Equilibrium, tol: float, raise_on_failure: bool) -> Equilibrium:
+    """Raise :class:`ConvergenceError` with the diagnostics if ``eq`` is not converged."""
     if not eq.converged and raise_on_failure:
         d = eq.diagnostics
         raise ConvergenceError(
@@ -265,23 +323,26 @@ def _check_feasible(weights: np.ndarray, X: np.ndarray, rel: np.ndarray, d1: np.
     live = (weights > 0) & foreign & (X[:, None, :] > 0)
     can_import = live.any(axis=(1, 2))
     can_export = live.any(axis=(0, 2))
-    for k in range(n):
-        d = rel[k]                                   # deficit as a share of world value added
-        if not can_import[k] and can_export[k] and d >= -1e-12:
-            raise ShockError(
-                f"the shock stops every import of {cname(k)} but not its exports; with its deficit "
-                f"fixed at {d1[k]:.6g} trade cannot balance at finite wages. Embargo its exports "
-                "too (autarky) or leave it some imports")
-        if not can_export[k] and can_import[k] and d <= 1e-12:
-            raise ShockError(
-                f"the shock stops every export of {cname(k)} but not its imports; with its deficit "
-                f"fixed at {d1[k]:.6g} trade cannot balance. Embargo its imports too (autarky) or "
-                "leave it some export market")
-        if not can_export[k] and not can_import[k] and abs(d) > 1e-12:
-            raise ShockError(
-                f"the shock puts {cname(k)} in autarky, but its trade deficit is fixed at "
-                f"{d1[k]:.6g}; an economy that does not trade cannot run a deficit: use "
-                "deficits='zero'")
+    tiny = 1e-12                                     # rel: deficit as a share of world value added
+    bad = ((~can_import & can_export & (rel >= -tiny)) | (~can_export & can_import & (rel <= tiny))
+           | (~can_export & ~can_import & (np.abs(rel) > tiny)))
+    if not np.any(bad):
+        return
+    k = int(np.argmax(bad))
+    if not can_import[k] and can_export[k]:
+        raise ShockError(
+            f"the shock stops every import of {cname(k)} but not its exports; with its deficit "
+            f"fixed at {d1[k]:.6g} trade cannot balance at finite wages. Embargo its exports "
+            "too (autarky) or leave it some imports")
+    if not can_export[k] and can_import[k]:
+        raise ShockError(
+            f"the shock stops every export of {cname(k)} but not its imports; with its deficit "
+            f"fixed at {d1[k]:.6g} trade cannot balance. Embargo its imports too (autarky) or "
+            "leave it some export market")
+    raise ShockError(
+        f"the shock puts {cname(k)} in autarky, but its trade deficit is fixed at "
+        f"{d1[k]:.6g}; an economy that does not trade cannot run a deficit: use "
+        "deficits='zero'")
 
 
 def _wage_preconditioner(base: Baseline) -> np.ndarray:
