@@ -70,15 +70,18 @@ def headline_sentences(result: Any, home: str = "CAN") -> list[str]:
         if bits:
             out.append(f"{possessive(hn)} exports " + ", ".join(bits[:-1])
                        + (" and " if len(bits) > 1 else "") + bits[-1] + ".")
-        gains, losses = tables.sector_moves(result, home, n=1)
+        gains, losses = tables.sector_moves(result, home, n=1, by="gross_output_change")
         sec = []
         if len(losses):
             r = losses.iloc[0]
-            sec.append(f"the hardest-hit sector is {r['label'].lower()} (output "
+            sec.append(f"the largest loss of output is in {r['label'].lower()} "
+                       f"({_signed_money(float(r['gross_output_change']))}, "
                        f"{r['gross_output_change_pct']:+.2f}%)")
         if len(gains):
             r = gains.iloc[0]
-            sec.append(f"the largest gain is in {r['label'].lower()} ({r['gross_output_change_pct']:+.2f}%)")
+            sec.append(f"the largest gain is in {r['label'].lower()} "
+                       f"({_signed_money(float(r['gross_output_change']))}, "
+                       f"{r['gross_output_change_pct']:+.2f}%)")
         if sec:
             out.append(f"In {hn}, " + " and ".join(sec) + ".")
     top = wf["real_income"].abs().idxmax()

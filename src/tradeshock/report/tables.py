@@ -86,13 +86,16 @@ def sector_moves(result: Any, country: str = "CAN", n: int = 5,
     """The ``n`` sectors of ``country`` whose output gains most and loses most.
 
     Returns ``(gains, losses)``, each with ``sector, label, gross_output_base,
-    gross_output_change_pct, value_added_change_pct, employment_change_pct``. Sectors with no
+    gross_output_change, gross_output_change_pct, value_added_change_pct,
+    employment_change_pct``. ``by`` ranks them: in percent (the default) a tiny sector can top
+    the list; ``by="gross_output_change"`` ranks by money, as a headline should. Sectors with no
     baseline output are left out. Gains only lists positive moves, losses only negative ones.
     """
     out = result.output()
     o = out[(out["country"] == country) & (out["gross_output_base"] > 0)].copy()
     o.insert(1, "label", [sector_label(result, s) for s in o["sector"]])
-    cols = ["sector", "label", "gross_output_base", "gross_output_change_pct",
+    o["gross_output_change"] = o["gross_output_cf"] - o["gross_output_base"]
+    cols = ["sector", "label", "gross_output_base", "gross_output_change", "gross_output_change_pct",
             "value_added_change_pct", "employment_change_pct"]
     cols = [c for c in cols if c in o.columns]
     gains = o[o[by] > 0].sort_values(by, ascending=False).head(n)[cols].reset_index(drop=True)

@@ -175,9 +175,10 @@ def print_comparison(results: Sequence[Any], console: Console | None = None, hom
                 t.add_row(row["scenario"], *[_pct(row[f"{g} %"], 1) for g in groups])
         con.print(t)
         t = Table("scenario", "hardest-hit sector", "best-off sector",
-                  title=f"{name}'s sectors (gross output, % change)", title_justify="left")
+                  title=f"{name}'s sectors (largest gross-output change in money; % change shown)",
+                  title_justify="left")
         for res, lab in zip(results, labels, strict=True):
-            gains, losses = tables.sector_moves(res, home, n=1)
+            gains, losses = tables.sector_moves(res, home, n=1, by="gross_output_change")
             lo = f"{losses.iloc[0]['sector']} {_pct(losses.iloc[0]['gross_output_change_pct'], 1)}" \
                 if len(losses) else "—"
             hi = f"{gains.iloc[0]['sector']} {_pct(gains.iloc[0]['gross_output_change_pct'], 1)}" \
