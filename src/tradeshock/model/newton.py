@@ -207,16 +207,17 @@ def baseline_lu(base: Baseline, deficit_new: np.ndarray) -> tuple | None:
 
 def solve_no_io(base: Baseline, weights: np.ndarray, tariffs_new: np.ndarray,
                 deficit_new: np.ndarray, *, tol: float, max_iter: int = 100,
-                refresh: int = 25) -> tuple[NoIOState, int] | None:
+                refresh: int = 25, max_step: float = 0.5) -> tuple[NoIOState, int] | None:
     """Quasi-Newton on ln ŵ for a world without IO links; ``None`` if it does not converge.
 
     Steps are Δ = −J₀⁻¹(g + h 1) with J₀ the bordered Jacobian at the baseline (factorised
-    once per baseline, :func:`baseline_lu`), accelerated by Anderson mixing; after ``refresh``
-    steps without convergence (large shocks) the Jacobian is re-evaluated at the current
-    point. Stops when the labour-market excess is within ``tol/2`` of value added in every
-    country; the caller then evaluates the certified residuals on the returned full state.
-    ``None`` (→ the general algorithm) on a non-finite or singular state or after ``max_iter``
-    evaluations.
+    once per baseline, :func:`baseline_lu`), accelerated by Anderson mixing. If that stalls
+    (``refresh`` steps) or diverges (a non-finite state, or an excess ten times the best so
+    far), it restarts from the best point so far with the Jacobian evaluated there — once per
+    best point. No step changes any ln ŵ by more than ``max_step``. Stops when the
+    labour-market excess is within ``tol/2`` of value added in every country; the caller
+    then evaluates the certified residuals on the returned full state. ``None`` (→ the
+    general algorithm) when it fails anyway or after ``max_iter`` evaluations.
 
     Returns
     -------
@@ -234,26 +235,32 @@ def solve_no_io(base: Baseline, weights: np.ndarray, tariffs_new: np.ndarray,
     x = np.zeros(wl.size)
     lu = baseline_lu(base, deficit_new)
     since = 0
-    for evals in range(1, max_iter + 1):
-        got = g_of(x)
-        if got is None:
-            return None
-        g, own = got
-        res = np.max(np.abs(g) / own)
-        if not res > 0.5 * tol:
-            if np.isfinite(res):
+    best_x, best_res, refreshed_at = x, np.inf, None
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for evals in range(1, max_iter + 1):
+            got = g_of(x)
+            res = np.max(np.abs(got[0]) / got[1]) if got is not None else np.nan
+            if res <= 0.5 * tol:
                 return NoIOState(x, *args), evals
-            return None
-        if lu is None or since >= refresh:
-            lu = _bordered_lu(NoIOState(x, *args), theta, va_share, final_share, share_t, wl)
-            if lu is None:
+            if res < best_res:
+                best_x, best_res, best_got = x, res, got
+            elif not res <= 10.0 * best_res or since >= refresh or lu is None:
+                if refreshed_at is best_x or best_res == np.inf:
+                    return None                               # already restarted from here
+                x, got, lu = best_x, best_got, None           # restart: exact Jacobian at best x
+            if lu is None or since >= refresh:
+                lu = _bordered_lu(NoIOState(x, *args), theta, va_share, final_share, share_t, wl)
+                if lu is None:
+                    return None
+                mixer, since, refreshed_at = _Mixer(wl.size), 0, x
+            g, own = got
+            step, info = dgetrs(lu[0], lu[1], -g - (own.sum() - wl_total))
+            if info != 0 or not np.all(np.isfinite(step)):
                 return None
-            mixer = _Mixer(wl.size)
-            since = -max_iter
-        step, info = dgetrs(lu[0], lu[1], -g - (own.sum() - wl_total))
-        if info != 0:
-            return None
-        since += 1
-        x = mixer.step(x, step)
-        x = x - np.log((np.exp(x) * wl).sum() / wl_total)                # numéraire, exactly
+            since += 1
+            new = mixer.step(x, step)
+            big = np.max(np.abs(new - x))
+            if big > max_step:                                         # far from the solution:
+                new = x + (new - x) * (max_step / big)                 # shorten, keep direction
+            x = new - np.log((np.exp(new) * wl).sum() / wl_total)        # numéraire, exactly
     return None
