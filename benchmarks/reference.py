@@ -100,7 +100,7 @@ def price_loop(w_hat, kappa_hat, econ: RefEconomy, tol: float, max_inner: int):
     live = np.isfinite(kappa_hat) & (econ.pi > 0)
     k = np.where(live, kappa_hat, 1.0)
     P = np.ones((n, j))
-    for it in range(1, max_inner + 1):
+    for it in range(1, max_inner + 1):  # noqa: B007 - `it` (iterations) is returned below
         c = w_hat[:, None] ** econ.va_share * np.exp(np.einsum("nkj,nk->nj", econ.io_share, np.log(P)))
         terms = np.where(live, econ.pi * (k * c[None, :, :]) ** (-theta), 0.0)
         P_new = terms.sum(axis=1) ** (-1.0 / theta)
@@ -164,7 +164,7 @@ def _solve_once(econ: RefEconomy, tau_new, kappa_hat, deficit_new, tol, max_iter
     world_va = econ.va.sum()
     inner_total = 0
     converged = False
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 - `it` (iterations) is returned below
         P, c, k = price_loop(w, kappa_hat, econ, 0.1 * tol, max_inner)
         inner_total += k
         pi_new = trade_shares(kappa_hat, c, P, econ)

@@ -133,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-reference", default="", help="cases to time without the reference")
     ap.add_argument("--batch", type=int, default=40, help="cut-off shocks in the batch (0: skip)")
     ap.add_argument("--repeat", type=int, default=5, help="engine solves per case (best is kept)")
-    ap.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.md and results.json")
+    ap.add_argument("--no-docs", action="store_true",
+                    help="do not rewrite docs/performance.md and results.json")
     args = ap.parse_args(argv)
     wanted = [c for c in args.cases.split(",") if c]
     skip_ref = {c for c in args.no_reference.split(",") if c}

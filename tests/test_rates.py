@@ -107,7 +107,8 @@ def test_s122_exemptions_and_usmca():
 
 def test_canada_s338_jump_near_tracker():
     # US_TRACKER_EVENTS: Section 338 adds +1.85 pp on Canada (5.82% -> 7.67%)
-    jump = product_weighted_rate("2026-08-19", "USA", "CAN") - product_weighted_rate("2026-08-01", "USA", "CAN")
+    jump = (product_weighted_rate("2026-08-19", "USA", "CAN")
+            - product_weighted_rate("2026-08-01", "USA", "CAN"))
     assert jump == pytest.approx(0.0185, abs=0.003)
 
 
@@ -238,7 +239,8 @@ def test_binding_ev_quota_rent_uses_the_cited_value(world):
     hyp = q.model_copy(update={"quota": q.quota.model_copy(update={"baseline_volume": 60000})})
     comp = compile_measures(world, [hyp])
     n, i, j = _can_chn_te(world)
-    assert comp.tariffs[n, i, j] - world.tariffs[n, i, j] == pytest.approx(EV_USD_M / float(world.flows[n, i, j]))
+    added = comp.tariffs[n, i, j] - world.tariffs[n, i, j]
+    assert added == pytest.approx(EV_USD_M / float(world.flows[n, i, j]))
     r = next(x for x in comp.quota_rents if x["measure"] == "ca-cn-ev-quota-2026")
     assert r["covered_flow"] == pytest.approx(EV_USD_M)
     assert r["rent"] == pytest.approx(1.00 * 49000 / 60000 * EV_USD_M)

@@ -74,7 +74,10 @@ def test_one_sector_gravity_world():
 @pytest.mark.slow
 @pytest.mark.parametrize("deficits", ["zero", "fixed"])
 def test_cp1993_nafta(deficits):
-    """Caliendo–Parro's NAFTA counterfactual: 1993 → 2005 tariffs among CAN, MEX, USA (1–2 min: the reference re-solves the baseline too)."""
+    """Caliendo–Parro's NAFTA counterfactual: 1993 → 2005 tariffs among CAN, MEX, USA.
+
+    Takes 1–2 min: the reference re-solves the baseline too.
+    """
     from tradeshock.cp2015 import load_tariffs2005
     from tradeshock.world import load_world
 

@@ -304,8 +304,9 @@ def solve_many(world: World, shocks: Sequence[Any], deficits: str = "fixed",
         guard, as every spawn-based multiprocessing program does.
     workers
         Number of worker processes; default: the number of cores, at most the batch size (for
-        the Dask cluster, which is kept for later batches: the number of cores, at most 2). Ignored with an existing ``client``. A process pool with
-        one worker or one shock is not started: the solve runs in this process.
+        the Dask cluster, which is kept for later batches: the number of cores, at most 2).
+        Ignored with an existing ``client``. A process pool with one worker or one shock is not
+        started: the solve runs in this process.
     client
         An existing ``dask.distributed.Client`` to run on (implies ``backend="dask"``).
     mp_context

@@ -304,7 +304,7 @@ def _pair_add(measures: Sequence[Measure], importer: str, exporter: str, world=N
         return arr, np.zeros(len(arr.sec))
     cov = [coverage(m, None, importer, exporter) for m in prod_ms]
     if scale:
-        cov = [np.clip(c * scale.get(m.id, 1.0), 0.0, 1.0) for m, c in zip(prod_ms, cov)]
+        cov = [np.clip(c * scale.get(m.id, 1.0), 0.0, 1.0) for m, c in zip(prod_ms, cov, strict=True)]
     rates = [_rate_vector(m, exporter, base, mfn) for m in prod_ms]
     return arr, stack(prod_ms, cov, rates)
 

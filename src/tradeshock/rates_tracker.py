@@ -54,7 +54,7 @@ def markdown_table(df: pd.DataFrame) -> str:
 
 
 def own_series(partner: str, start: str, end: str) -> pd.DataFrame:
-    """tradeshock's additional US rate on ``partner`` (percent) at each of its own change dates."""
+    """Tradeshock's additional US rate on ``partner`` (percent) at each of its own change dates."""
     from tradeshock.rates import change_dates
 
     days = [d for d in change_dates("USA", partner) if str(d) <= end]
@@ -101,6 +101,10 @@ def write_png(fig, path: Path, chromium: str = "/usr/bin/chromium") -> Path:
 
 
 def main(argv: list[str]) -> None:  # pragma: no cover - docs tool
+    """Print the comparison table and write ``<docs>/img/rates-vs-tracker.png``.
+
+    ``argv`` is ``[tracker_csv, docs_folder]`` (the tracker's ``country-by-time.csv``).
+    """
     csv, docs = Path(argv[0]), Path(argv[1])
     df = compare(csv)
     (docs / "img").mkdir(parents=True, exist_ok=True)

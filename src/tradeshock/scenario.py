@@ -7,7 +7,7 @@ A scenario (YAML or TOML) names a ``world``, optionally takes every library meas
 ``elasticities``). Every problem is a :class:`~tradeshock.errors.ScenarioError` naming the
 file, line, field and value, with a suggestion.
 
-Example
+Example:
 -------
 .. code-block:: yaml
 
@@ -282,7 +282,8 @@ def _countries(v: Any, where: str, field: str) -> Any:
     known = known_countries()
     for k, c in enumerate(vals):
         if c not in known:
-            raise ScenarioError(f"{where}: {country_message(c, field if len(vals) == 1 else f'{field}[{k}]')}")
+            msg = country_message(c, field if len(vals) == 1 else f"{field}[{k}]")
+            raise ScenarioError(f"{where}: {msg}")
     out = expand(vals)
     return out[0] if len(out) == 1 else out
 
@@ -420,7 +421,8 @@ def _build(data: dict, source: str, chain: tuple[Path, ...], folder: Path) -> Sc
         try:
             as_of = as_date(as_of)
         except ScenarioError:
-            raise ScenarioError(f"{where}: field as_of: value {as_of!r} is not a date; use YYYY-MM-DD") from None
+            raise ScenarioError(f"{where}: field as_of: value {as_of!r} is not a date; "
+                                "use YYYY-MM-DD") from None
     base = None
     extends = data.get("extends")
     if extends:

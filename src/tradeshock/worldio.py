@@ -157,6 +157,7 @@ def read_world(folder: Path, name: str | None = None) -> World:
         countries=tuple(c), sectors=tuple(s), flows=flows, tariffs=tariffs, va_share=va,
         io_share=io, final_share=alpha, theta=sectors["theta"].to_numpy(dtype=float),
         tradable=sectors["tradable"].to_numpy(dtype=bool),
-        country_names=dict(zip(c, countries.get("name", countries["country"]))),
-        sector_labels=dict(zip(s, sectors["label"])), provenance=prov, elasticities=alt,
+        country_names=dict(zip(c, countries.get("name", countries["country"]), strict=True)),
+        sector_labels=dict(zip(s, sectors["label"], strict=True)), provenance=prov,
+        elasticities=alt,
     )

@@ -238,11 +238,20 @@ def cutoff_costs(world: Any, country: str, pairs: Sequence[tuple[str, str]],
 
     Parameters
     ----------
+    world
+        World name or :class:`~tradeshock.world.World`.
+    country
+        ISO3 code of the country whose flows are cut (e.g. ``"CAN"``).
+    pairs
+        ``(partner, sector)`` flows to cut, one counterfactual each; ``sector="all"`` cuts
+        every sector with that partner.
     direction
         ``"exports"``: the partner embargoes the country's exports of the sector;
         ``"imports"``: the country loses the partner as a supplier of the sector.
     backend, workers
         Passed to :func:`tradeshock.parallel.solve_many` (``"serial"`` solves in this process).
+    deficits
+        Deficit treatment of the counterfactuals (``"fixed"`` or ``"zero"``).
 
     Returns
     -------

@@ -139,9 +139,14 @@ def province_shares(world: Any, country: str = "CAN", destination: str | None = 
     world
         The world of the result (its sector codes and, for the canola weight, its Canadian
         agriculture output and exports).
+    country
+        The country whose agriculture gets the canola-seed weight (only ``"CAN"`` does;
+        any other code leaves the packaged shares as they are).
     destination
         ``None`` for value added and employment; a partner code for that destination's exports
         (only agriculture differs: the canola-seed weight depends on the destination).
+    data
+        Provincial tables to use; ``None`` loads the packaged ones (:func:`load_province_data`).
     """
     data = data or load_province_data()
     missing = [s for s in world.sectors if s not in data.shares.index]
@@ -178,6 +183,9 @@ def province_results(result: Any, shares: pd.DataFrame | None = None,
     shares
         Optional sector × province share table to use instead of the packaged one (e.g. a
         richer provincial table); rows must sum to one.
+    country
+        Code of the country split across provinces (the world must contain it; the provinces
+        and the exchange rate are Canada's).
 
     Returns
     -------

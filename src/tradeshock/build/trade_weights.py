@@ -45,7 +45,8 @@ MFN_PARTNERS = ("EU27", "JPN", "GBR", "IND")
 
 #: HTS lists packaged for the measures library: name -> (raw file, description).
 LISTS: dict[str, tuple[str, str]] = {
-    "us-s232-steel-derivatives": ("steel-tariffs.csv", "Section 232 steel derivative HTS lines (ch. 73 etc.)"),
+    "us-s232-steel-derivatives": ("steel-tariffs.csv",
+                                  "Section 232 steel derivative HTS lines (ch. 73 etc.)"),
     "us-s232-aluminum-derivatives": ("alu-tariffs.csv", "Section 232 aluminum derivative HTS lines"),
     "us-s232-autos-parts": ("auto-tariffs.csv", "Section 232 autos and key auto parts (Proclamation 10908)"),
     "us-s232-copper": ("copper-list.csv", "Section 232 copper semi-finished and derivative lines"),
@@ -65,13 +66,15 @@ LISTS: dict[str, tuple[str, str]] = {
     "ca-countermeasures-list1": ("canada-march-list.csv",
                                  "Canada's 25% counter-tariffs on US goods, list of 4 March 2025 (C$30B)"),
     "ca-countermeasures-steel": ("canada-steel-list.csv",
-                                 "Canada's 25% counter-tariffs on US steel, aluminum and other goods (13 March 2025)"),
+                                 "Canada's 25% counter-tariffs on US steel, aluminum and other goods "
+                                 "(13 March 2025)"),
     "cn-countermeasures-us-farm-10": ("china-10-percent-030425.csv",
                                       "China's 10% retaliation on US farm goods (March 2025)"),
     "cn-countermeasures-us-farm-15": ("china-15-percent-030425.csv",
                                       "China's 15% retaliation on US farm goods (March 2025)"),
     "ca-countermeasures-list2": ("canada-125b-list.csv",
-                                 "Canada's proposed second tranche of counter-tariffs (C$125B, never implemented)"),
+                                 "Canada's proposed second tranche of counter-tariffs "
+                                 "(C$125B, never implemented)"),
 }
 
 SOURCES = [
@@ -113,8 +116,9 @@ METHOD = [
     "lists: HTS codes (4, 6, 8 or 10 digits, dots stripped; 7- and 9-digit codes are left-padded with "
     "a zero) mapped to HS6. share = 2024 US imports (8 partners) in listed lines / imports in the HS6; 1 "
     "when the list names a heading of 6 digits or fewer; lines with no 2024 imports count as share 1/n "
-    "of the HS8/HS10 lines seen. Canada's and China's counter-tariff lists are national tariff items: only their "
-    "HS6 part is used (share 1), which overstates coverage where Canada listed part of an HS6.",
+    "of the HS8/HS10 lines seen. Canada's and China's counter-tariff lists are national tariff "
+    "items: only their HS6 part is used (share 1), which overstates coverage where Canada listed "
+    "part of an HS6.",
 ]
 
 
@@ -147,13 +151,14 @@ def _usmca_hs10(raw: Path, hs10: pd.DataFrame) -> pd.Series:
     sect["gtap_code"] = sect["gtap_code"].str.strip().str.lower()
     cross = read_raw(raw_file(yale, "hs6_gtap_crosswalk.csv"),
                      lambda p: pd.read_csv(p, dtype={"hs6_code": str}))
-    cross = dict(zip(cross["hs6_code"].str.zfill(6), cross["gtap_code"].str.lower()))
+    cross = dict(zip(cross["hs6_code"].str.zfill(6), cross["gtap_code"].str.lower(), strict=True))
     share = pd.Series(np.nan, index=hs10.index)
     for iso, col in (("CAN", "canada"), ("MEX", "mexico")):
         rows = hs10["exporter"] == iso
         p = prod[prod["exporter"] == iso].set_index("hs10")["usmca_share"]
         s = hs10.loc[rows, "hs10"].map(p)
-        gtap = hs10.loc[rows, "hs10"].str[:6].map(cross).map(dict(zip(sect["gtap_code"], sect[col])))
+        by_gtap = dict(zip(sect["gtap_code"], sect[col], strict=True))
+        gtap = hs10.loc[rows, "hs10"].str[:6].map(cross).map(by_gtap)
         s = s.fillna(gtap)
         w = hs10.loc[rows, "imports"]
         ok = s.notna()

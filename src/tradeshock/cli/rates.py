@@ -15,7 +15,8 @@ def _print(df, title: str, pct_cols: tuple[str, ...] = ("rate", "base_rate", "ad
 
     table = Table(title=title)
     for c in df.columns:
-        table.add_column(f"{c} (%)" if c in pct_cols else str(c), justify="right" if c != "sector" else "left")
+        table.add_column(f"{c} (%)" if c in pct_cols else str(c),
+                         justify="right" if c != "sector" else "left")
     for _, row in df.head(limit).iterrows():
         cells = []
         for c in df.columns:
@@ -34,13 +35,18 @@ def _print(df, title: str, pct_cols: tuple[str, ...] = ("rate", "base_rate", "ad
 
 
 def rates_cmd(
-    as_of: str = typer.Option(None, "--as-of", help="Date YYYY-MM-DD: take every measure in force that day"),
+    as_of: str = typer.Option(None, "--as-of",
+                              help="Date YYYY-MM-DD: take every measure in force that day"),
     imposer: str = typer.Option(None, "--imposer", help="Importing country (ISO3), e.g. USA"),
     target: str = typer.Option(None, "--target", help="Exporting country (ISO3), e.g. CAN"),
-    by: str = typer.Option("sector", "--by", help="sector (default) or product (HS6; needs --imposer and --target)"),
-    timeline: bool = typer.Option(False, "--timeline", help="Trade-weighted rate at each date a measure starts or ends"),
-    world: str = typer.Option("default", "--world", help="Packaged world whose baseline and weights are used"),
-    out: Path = typer.Option(None, "--out", help="Also write the table to this file (.csv, .parquet, .json or .xlsx)"),
+    by: str = typer.Option("sector", "--by",
+                           help="sector (default) or product (HS6; needs --imposer and --target)"),
+    timeline: bool = typer.Option(False, "--timeline",
+                                  help="Trade-weighted rate at each date a measure starts or ends"),
+    world: str = typer.Option("default", "--world",
+                              help="Packaged world whose baseline and weights are used"),
+    out: Path = typer.Option(None, "--out",
+                             help="Also write the table to this file (.csv, .parquet, .json or .xlsx)"),
 ) -> None:
     """Effective tariffs from the measures library: by sector or HS6 product as of a date, or a timeline."""
     from tradeshock.errors import ScenarioError
@@ -48,7 +54,8 @@ def rates_cmd(
 
     if timeline:
         if not (imposer and target):
-            raise ScenarioError("rates --timeline needs --imposer and --target (e.g. --imposer USA --target CAN)")
+            raise ScenarioError("rates --timeline needs --imposer and --target "
+                                "(e.g. --imposer USA --target CAN)")
         df = rate_timeline(imposer, target, world=world)
         df["date"] = df["date"].astype(str)
         title = f"{imposer} tariff on {target}, trade-weighted over goods sectors ({world} world weights)"
@@ -70,7 +77,8 @@ def rates_cmd(
         else:
             from tradeshock.errors import did_you_mean
 
-            raise ScenarioError(f"--by {by!r} is not sector or product{did_you_mean(by, ['sector', 'product'])}")
+            raise ScenarioError(f"--by {by!r} is not sector or product"
+                                f"{did_you_mean(by, ['sector', 'product'])}")
     _print(df, title)
     if out is not None:
         write_table(df, out)

@@ -119,7 +119,8 @@ def country_message(code: object, field: str) -> str:
     if same:
         rank = {c: k for k, c in enumerate(_MAJOR)}
         pick = sorted(same, key=lambda c: (rank.get(c, len(rank)), c))[:3]
-        hint = "; did you mean " + (pick[0] if len(pick) == 1 else ", ".join(pick[:-1]) + f" or {pick[-1]}") + "?"
+        names = pick[0] if len(pick) == 1 else ", ".join(pick[:-1]) + f" or {pick[-1]}"
+        hint = "; did you mean " + names + "?"
         return f"unknown country {code!r} in {field}{hint}"
     return unknown("country", code, known, field)
 
@@ -171,7 +172,8 @@ def _check_scope(m: Measure, where: str) -> None:
     for fld in ("lists", "exclude_lists"):
         for k, name in enumerate(getattr(m.products, fld)):
             if name not in known_lists():
-                raise ScenarioError(f"{where}: {unknown('product list', name, known_lists(), f'products.{fld}[{k}]')}")
+                msg = unknown("product list", name, known_lists(), f"products.{fld}[{k}]")
+                raise ScenarioError(f"{where}: {msg}")
 
 
 def validate_measure(data: Mapping[str, Any], *, file: str | Path | None = None,

@@ -87,7 +87,8 @@ def headline_sentences(result: Any, home: str = "CAN") -> list[str]:
     top = wf["real_income"].abs().idxmax()
     if not out:
         out.append(f"Under “{name}”, real income moves most in "
-                   f"{in_text(tables.country_name(result, top))} ({float(wf.loc[top, 'real_income']):+.2f}%).")
+                   f"{in_text(tables.country_name(result, top))} "
+                   f"({float(wf.loc[top, 'real_income']):+.2f}%).")
     elif top != home:
         out.append(f"The largest real-income move anywhere is {in_text(tables.country_name(result, top))} "
                    f"({float(wf.loc[top, 'real_income']):+.2f}%).")
