@@ -9,8 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tradeshock.analysis.provinces import (PROVINCES, load_province_data, province_exports,
-                                           province_results, province_shares, province_summary)
+from tradeshock.analysis.provinces import (
+    PROVINCES,
+    load_province_data,
+    province_exports,
+    province_results,
+    province_shares,
+    province_summary,
+)
 from tradeshock.errors import DataError
 from tradeshock.synthetic import random_world
 

@@ -14,9 +14,9 @@ from test_report import CORE, small_world
 
 from tradeshock import runner
 from tradeshock.report.html import write_report
-from tradeshock.world import list_worlds
 from tradeshock.shock import Shock
 from tradeshock.simulate import simulate
+from tradeshock.world import list_worlds
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -7,8 +7,8 @@ A scenario (YAML or TOML) names a ``world``, optionally takes every library meas
 ``elasticities``). Every problem is a :class:`~tradeshock.errors.ScenarioError` naming the
 file, line, field and value, with a suggestion.
 
-Example:
--------
+Examples
+--------
 .. code-block:: yaml
 
     name: canada-china-deal-2026

@@ -53,7 +53,7 @@ def render(result: Any, ctx: Any) -> str | None:
     world = result.world
     if "CAN" not in world.countries:
         return None
-    from tradeshock.analysis.provinces import load_canada_map, province_summary, province_shares
+    from tradeshock.analysis.provinces import load_canada_map, province_shares, province_summary
 
     try:
         province_shares(world)
