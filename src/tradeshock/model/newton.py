@@ -25,7 +25,6 @@ import threading
 import weakref
 
 import numpy as np
-from scipy.linalg import lu_factor
 from scipy.linalg.lapack import dgetrs, dposv
 
 from tradeshock.model import equations as eqs
@@ -62,6 +61,52 @@ class NoIOState:
         self.g = (gam * self.Y).sum(axis=1) - self.w_hat * wl
 
 
+#: Largest m·n·k of one matrix product (and trailing LU update) issued here: OpenBLAS runs
+#: products below 2^18 multiply-adds on one thread. Threaded BLAS gains nothing at these sizes
+#: and, on small shared machines, waking its threads has cost 5–80 ms per call (measured).
+_SERIAL_MNK = 1 << 18
+
+
+def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Product ``a @ b`` of 2-D arrays, in column blocks small enough to stay single-threaded."""
+    m, k = a.shape
+    step = max(1, _SERIAL_MNK // max(1, m * k))
+    if step >= b.shape[1]:
+        return a @ b
+    out = np.empty((m, b.shape[1]))
+    for c in range(0, b.shape[1], step):
+        np.matmul(a, b[:, c:c + step], out=out[:, c:c + step])
+    return out
+
+
+def _lu_factor(a: np.ndarray, nb: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """LU with partial pivoting, blocked, in LAPACK ``getrf`` form (0-based pivots).
+
+    Same factorisation as ``scipy.linalg.lu_factor`` but every BLAS call is small (see
+    :data:`_SERIAL_MNK`), so it never waits for BLAS worker threads. Used once per baseline.
+    """
+    a = np.array(a, dtype=float, order="C", copy=True)
+    n = a.shape[0]
+    piv = np.arange(n)
+    for k0 in range(0, n, nb):
+        k1 = min(k0 + nb, n)
+        for c in range(k0, k1):                                   # unblocked panel
+            p = c + int(np.argmax(np.abs(a[c:, c])))
+            piv[c] = p
+            if p != c:
+                a[[c, p], :] = a[[p, c], :]
+            if a[c, c] == 0.0:
+                continue                                          # singular: caller checks
+            a[c + 1:, c] /= a[c, c]
+            if c + 1 < k1:
+                a[c + 1:, c + 1:k1] -= np.outer(a[c + 1:, c], a[c, c + 1:k1])
+        if k1 < n:
+            for r in range(k0 + 1, k1):                           # U12 = L11⁻¹ A12
+                a[r, k1:] -= a[r, k0:r] @ a[k0:r, k1:]
+            a[k1:, k1:] -= _matmul(a[k1:, k0:k1], a[k0:k1, k1:])  # trailing update
+    return np.asfortranarray(a), piv.astype(np.int32)
+
+
 def wage_jacobian(s: NoIOState, theta: np.ndarray, gam: np.ndarray, alpha: np.ndarray,
                   share_t: np.ndarray, wl: np.ndarray) -> np.ndarray:
     """∂g_i/∂ln ŵ_k, (N, N), analytic, at the state ``s``.
@@ -78,18 +123,19 @@ def wage_jacobian(s: NoIOState, theta: np.ndarray, gam: np.ndarray, alpha: np.nd
         m0, p0 = s.M[:, :, 0], s.pi[:, :, 0]
         right = p0 * a[None, :, 0] * (1.0 - (alpha[:, 0] / (1.0 - s.rho))[:, None]
                                       * (share_t[:, :, 0] - s.r[:, 0, None]))
-        jac = gam[:, 0, None] * (m0.T @ right)
+        jac = gam[:, 0, None] * _matmul(np.ascontiguousarray(m0.T), right)
         v = m0 * gam[None, :, 0]                                          # V [m, i]
         G = None
     else:
-        prod = np.matmul(s.M.transpose(2, 1, 0), s.pi.transpose(2, 0, 1))  # (j, i, k)
+        mt, pt = s.M.transpose(2, 1, 0), s.pi.transpose(2, 0, 1)
+        prod = np.stack([_matmul(mt[q], pt[q]) for q in range(j)])       # (j, i, k)
         jac = np.einsum("ij,jik,kj->ik", gam, prod, a)
         v = (s.M * gam[None, :, :]).sum(axis=2)
         G = np.einsum("mj,kj,mkj->mk", alpha, a, s.pi * (share_t - s.r[:, None, :]))
     own = s.w_hat * wl
     jac += v.T * (own / s.exog)[None, :]
     if G is not None:
-        jac -= v.T @ (G / (1.0 - s.rho)[:, None])
+        jac -= _matmul(np.ascontiguousarray(v.T), G / (1.0 - s.rho)[:, None])
     jac[np.diag_indices(n)] -= (gam * a * s.Y).sum(axis=1) + own
     return jac
 
@@ -172,7 +218,7 @@ def _bordered_lu(s: NoIOState, theta: np.ndarray, gam: np.ndarray, alpha: np.nda
     jac += (s.w_hat * wl)[None, :]                                        # + 1 cᵀ
     if not np.all(np.isfinite(jac)):
         return None
-    lu = lu_factor(jac, check_finite=False)
+    lu = _lu_factor(jac)
     diag = np.abs(np.diag(lu[0]))
     if not np.all(diag > 1e-13 * diag.max()):
         return None
@@ -233,7 +279,7 @@ def solve_no_io(base: Baseline, weights: np.ndarray, tariffs_new: np.ndarray,
     g_of = _Excess(*args)
     mixer = _Mixer(wl.size)
     x = np.zeros(wl.size)
-    lu = baseline_lu(base, deficit_new)
+    lu = None                                   # J₀ only once a step is needed (not at a solution)
     since = 0
     best_x, best_res, refreshed_at = x, np.inf, None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -248,6 +294,8 @@ def solve_no_io(base: Baseline, weights: np.ndarray, tariffs_new: np.ndarray,
                 if refreshed_at is best_x or best_res == np.inf:
                     return None                               # already restarted from here
                 x, got, lu = best_x, best_got, None           # restart: exact Jacobian at best x
+            if lu is None and refreshed_at is None and evals == 1:
+                lu = baseline_lu(base, deficit_new)
             if lu is None or since >= refresh:
                 lu = _bordered_lu(NoIOState(x, *args), theta, va_share, final_share, share_t, wl)
                 if lu is None:
