@@ -91,3 +91,30 @@ def test_copy_is_independent(world):
     b = a.copy().tariff(imposer="C01", add=0.2)
     assert len(a.log) == 1 and len(b.log) == 2
     assert not np.array_equal(a.tariffs, b.tariffs)
+
+
+def test_tariff_on_all_sectors_means_all_goods_sectors():
+    # Tariffs are levied on goods; the default world lists its goods sectors (c1-c17) in provenance.
+    from tradeshock import load_world
+
+    w = load_world("default")
+    s = Shock(w).tariff(imposer="USA", target="CAN", rate=0.25)
+    n, i = w.countries.index("USA"), w.countries.index("CAN")
+    goods = set(w.provenance["goods_sectors"])
+    for k, sector in enumerate(w.sectors):
+        expected = 0.25 if sector in goods else w.tariffs[n, i, k]
+        assert s.tariffs[n, i, k] == expected, sector
+    assert "finance" not in goods and "metals" in goods
+    # embargoes and trade costs still reach every traded sector
+    e = Shock(w).embargo(imposer="USA", target="CAN")
+    assert np.isinf(e.trade_cost_hat[n, i, w.sectors.index("finance")])
+
+
+def test_aggregated_world_keeps_goods_groups():
+    from tradeshock import load_world
+
+    w = load_world("default").aggregate(sectors={"services": ["finance", "real_estate"],
+                                                 "energy": ["mining", "petroleum"]})
+    assert "energy" in w.provenance["goods_sectors"]
+    assert "services" not in w.provenance["goods_sectors"]
+    assert w.goods[w.sectors.index("energy")] and not w.goods[w.sectors.index("services")]

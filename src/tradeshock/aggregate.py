@@ -132,6 +132,9 @@ def aggregate_world(world: World, regions: Mapping[str, Sequence[str]],
             "sectors": {k: list(v) for k, v in sectors.items()}}
     digest = hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
     prov = dict(world.provenance, aggregated_from=world.name, aggregation=spec)
+    # a group is a goods sector when any member is (it then carries that member's tariffs)
+    goods = (ms @ np.asarray(world.goods, dtype=float)) > 0
+    prov["goods_sectors"] = [s for s, g in zip(new_s, goods, strict=True) if g]
     return World(
         name=f"{world.name}+agg-{digest}", year=world.year, countries=tuple(new_c),
         sectors=tuple(new_s), flows=flows, tariffs=tariffs, va_share=va, io_share=io,

@@ -66,7 +66,9 @@ class Shock:
 
     def _sectors(self, codes: Codes, what: str) -> np.ndarray:
         if codes is None or codes == "all":
-            return np.flatnonzero(self.world.tradable)
+            # tariffs are levied on goods only; other verbs reach every traded sector
+            mask = self.world.goods if what.startswith("tariff") else self.world.tradable
+            return np.flatnonzero(mask)
         if isinstance(codes, str):
             codes = [codes]
         try:
@@ -102,7 +104,8 @@ class Shock:
         """Set the applied tariff of ``imposer`` on ``target`` to ``rate``, or raise it by ``add``.
 
         Rates are fractions (0.25 = 25%). Omitted ``imposer``/``target``/``sectors`` mean all
-        countries / all tradable sectors. Domestic pairs are never taxed.
+        countries / all goods sectors (:attr:`World.goods`; services carry no tariffs). Domestic
+        pairs are never taxed.
         """
         if (rate is None) == (add is None):
             raise ShockError("tariff: give exactly one of rate= (new applied rate) or add= (points added)")

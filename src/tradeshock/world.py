@@ -126,6 +126,18 @@ class World:
         except ValueError:
             raise DataError(unknown("sector", code, self.sectors, where)) from None
 
+    @cached_property
+    def goods(self) -> np.ndarray:
+        """Boolean (J,): goods sectors, the ones tariffs apply to.
+
+        Taken from ``provenance["goods_sectors"]`` (WIOD worlds: agriculture through utilities),
+        else every tradable sector (the Caliendo–Parro tradables are all goods).
+        """
+        listed = self.provenance.get("goods_sectors")
+        if not listed:
+            return np.asarray(self.tradable, dtype=bool).copy()
+        return np.array([s in set(listed) for s in self.sectors]) & np.asarray(self.tradable, bool)
+
     # ---------------------------------------------------------- derived values
     @cached_property
     def expenditure(self) -> np.ndarray:
