@@ -3,7 +3,8 @@
 :func:`solve` takes a :class:`Baseline` (plain arrays, built from a World by
 :func:`baseline_from_world`) and a shock (τ', d̂, D') and returns a frozen :class:`Equilibrium`
 with certified residuals. :mod:`~tradeshock.model.equations` has one function per equilibrium
-condition; :mod:`~tradeshock.model.welfare` the welfare measures.
+condition; :mod:`~tradeshock.model.newton` the Newton path for worlds without input-output
+links; :mod:`~tradeshock.model.welfare` the welfare measures.
 """
 
 from tradeshock.model.baseline import Baseline, baseline_from_world

@@ -11,6 +11,11 @@ Algorithm (see docs/model.md):
 * expenditure (4) is one linear system of size N·J per outer step, solved matrix-free by GMRES
   warm-started at the previous X'.
 
+Worlds without input-output links (and J·N³ ≤ 3·10⁷) take a shorter route, falling back to the
+above if it fails: prices and expenditure are closed forms of ŵ there, and the trade-balance
+condition is solved by quasi-Newton steps on ln ŵ with the analytic N × N Jacobian
+(:mod:`tradeshock.model.newton`).
+
 Convergence is certified: the returned :class:`Equilibrium` carries the max residual of the
 price (2), expenditure (4) and trade-balance (5) equations evaluated at the returned values.
 """
