@@ -15,7 +15,7 @@ import numpy as np
 
 from tradeshock.model import equations as eqs
 from tradeshock.model.baseline import Baseline
-from tradeshock.model.solver import Equilibrium, check_shock
+from tradeshock.model.solver import Equilibrium, shock_inputs
 
 __all__ = ["solve_textbook"]
 
@@ -31,10 +31,7 @@ def solve_textbook(base: Baseline, tariffs_new: np.ndarray | None = None,
     """
     t0 = time.perf_counter()
     n, _, j = base.pi.shape
-    tau1 = base.tariffs if tariffs_new is None else np.asarray(tariffs_new, dtype=float)
-    dhat = np.ones_like(base.pi) if trade_cost_hat is None else np.asarray(trade_cost_hat, dtype=float)
-    d1 = base.deficit if deficit_new is None else np.asarray(deficit_new, dtype=float)
-    check_shock(base, tau1, dhat, d1)
+    tau1, dhat, d1 = shock_inputs(base, tariffs_new, trade_cost_hat, deficit_new)
     kappa = (1.0 + tau1) / (1.0 + base.tariffs) * dhat
     weights = eqs.shock_weights(base.pi, kappa, base.theta)
     weights_t = eqs.batched_weights(weights)

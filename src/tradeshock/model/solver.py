@@ -131,6 +131,19 @@ def _first(mask: np.ndarray) -> tuple[int, ...]:
     return tuple(int(v) for v in np.argwhere(mask)[0])
 
 
+
+def shock_inputs(base: Baseline, tariffs_new: np.ndarray | None, trade_cost_hat: np.ndarray | None,
+                 deficit_new: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Counterfactual τ', d̂ and D' with defaults filled in (no change), checked, τ' zero at home."""
+    n, _, j = base.pi.shape
+    tau1 = base.tariffs if tariffs_new is None else np.asarray(tariffs_new, dtype=float)
+    dhat = np.ones_like(base.pi) if trade_cost_hat is None else np.asarray(trade_cost_hat, dtype=float)
+    d1 = base.deficit if deficit_new is None else np.asarray(deficit_new, dtype=float)
+    check_shock(base, tau1, dhat, d1)
+    tau1 = np.array(tau1, dtype=float, copy=True)
+    tau1.reshape(n * n, j)[:: n + 1] = 0.0                  # no tariff on domestic flows
+    return tau1, dhat, d1
+
 def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
           trade_cost_hat: np.ndarray | None = None, deficit_new: np.ndarray | None = None, *,
           tol: float = 1e-10, max_iter: int = 1000, beta: float = 0.5, memory: int = 8,
@@ -175,12 +188,7 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
     """
     t0 = time.perf_counter()
     n, _, j = base.pi.shape
-    tau1 = base.tariffs if tariffs_new is None else np.asarray(tariffs_new, dtype=float)
-    dhat = np.ones_like(base.pi) if trade_cost_hat is None else np.asarray(trade_cost_hat, dtype=float)
-    d1 = base.deficit if deficit_new is None else np.asarray(deficit_new, dtype=float)
-    check_shock(base, tau1, dhat, d1)
-    tau1 = np.array(tau1, dtype=float, copy=True)
-    tau1.reshape(n * n, j)[:: n + 1] = 0.0                  # no tariff on domestic flows
+    tau1, dhat, d1 = shock_inputs(base, tariffs_new, trade_cost_hat, deficit_new)
 
     kappa = (1.0 + tau1) / (1.0 + base.tariffs) * dhat
     weights = eqs.shock_weights(base.pi, kappa, base.theta)
