@@ -1,4 +1,4 @@
-"""The re-runnable data pipeline: raw public files (``../shared/data/raw``) → ``tradeshock/data``.
+"""The re-runnable data pipeline: raw public files (the folder holding ``SOURCES.md``) → ``tradeshock/data``.
 
 This sub-package is the only code that reads raw files. Each step is a module with a
 ``build(raw, out) -> list[Path]`` function; :data:`STEPS` lists them in dependency order

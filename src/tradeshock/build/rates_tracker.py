@@ -7,7 +7,7 @@ dates (HS6 product weights of 2024 US imports, so both use the same weighting) a
 the sector-level rate on the ``default`` world. Run as a script to regenerate the table and the
 plot used in ``docs/rates-vs-tracker.md``::
 
-    python -m tradeshock.rates_tracker ../shared/data/raw/us_tariffs_twt/country-by-time.csv docs
+    python -m tradeshock.build.rates_tracker RAW/us_tariffs_twt/country-by-time.csv docs
 
 The package never calls this at run time; it only reads the file it is given.
 """
