@@ -69,4 +69,18 @@ def render_comparison(results: Sequence[Any], ctx: ReportContext) -> list[tuple[
                        ctx.figure(fig) + ctx.table(sec, caption="Gross output by sector",
                                                    unit="percent change from the baseline",
                                                    percent=labels)))
+
+        prov = tables.compare_provinces(results, ctx.home)
+        if not prov.empty:
+            fig = go.Figure([go.Bar(name=lab, y=prov["province"], x=prov[lab], orientation="h",
+                                    marker_color=color[lab]) for lab in labels])
+            fig.update_layout(barmode="group", height=160 + 12 * len(prov) * len(labels),
+                              xaxis_title="Value added, % change from the baseline",
+                              title="Winners and losers by province")
+            blocks.append(("cmp-provinces", "Winners and losers by province, side by side",
+                           ctx.figure(fig) + ctx.table(
+                               prov, caption="Provincial value added by scenario",
+                               unit=f"base: {prov.attrs.get('unit', '')}; scenario columns: percent "
+                                    "change (shift-share split of national sector results)",
+                               money=["value_added_base"], percent=labels)))
     return blocks

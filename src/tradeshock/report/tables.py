@@ -260,3 +260,25 @@ def compare_sectors(results: Sequence[Any], country: str = "CAN", n: int = 12,
     out = wide.reset_index()
     out.attrs["unit"] = f"{column.replace('_', ' ')}"
     return out
+
+
+def compare_provinces(results: Sequence[Any], home: str = "CAN") -> pd.DataFrame:
+    """Winners and losers by province: value-added change (%) per scenario, one row a province.
+
+    Built on :func:`tradeshock.analysis.attribution.winners_losers`; empty when the world has no
+    provincial split (only Canada has one). Columns: ``province``, ``value_added_base`` and one
+    column per scenario label; sorted by the first scenario's change.
+    """
+    from tradeshock.analysis.attribution import winners_losers
+
+    labels = scenario_labels(results)
+    wl = winners_losers(dict(zip(labels, results, strict=True)), country=home)
+    prov = wl[wl["level"] == "province"]
+    if prov.empty:
+        return pd.DataFrame()
+    wide = prov.pivot(index="name", columns="scenario", values="value_added_change_pct")[labels]
+    base = prov.groupby("name")["value_added_base"].first()
+    out = wide.assign(value_added_base=base).reset_index().rename(columns={"name": "province"})
+    out = out[["province", "value_added_base", *labels]].sort_values(labels[0]).reset_index(drop=True)
+    out.attrs["unit"] = wl.attrs.get("unit", {}).get("province", "")
+    return out

@@ -174,6 +174,13 @@ def print_comparison(results: Sequence[Any], console: Console | None = None, hom
             else:
                 t.add_row(row["scenario"], *[_pct(row[f"{g} %"], 1) for g in groups])
         con.print(t)
+        prov = tables.compare_provinces(results, home)
+        if not prov.empty:
+            t = Table("province", *labels, title="Winners and losers by province (value added, % "
+                      "change)", title_justify="left")
+            for _, row in prov.iterrows():
+                t.add_row(row["province"], *[_pct(row[lab], 2) for lab in labels])
+            con.print(t)
         t = Table("scenario", "hardest-hit sector", "best-off sector",
                   title=f"{name}'s sectors (largest gross-output change in money; % change shown)",
                   title_justify="left")
