@@ -32,7 +32,7 @@ from typing import Any, Literal
 import numpy as np
 
 from tradeshock import errors
-from tradeshock.errors import ShockError, TradeshockError, did_you_mean
+from tradeshock.errors import ConvergenceError, ShockError, TradeshockError, did_you_mean
 from tradeshock.model import Baseline, Equilibrium, solve
 from tradeshock.shock import Shock
 from tradeshock.world import World
@@ -319,7 +319,9 @@ def solve_many(world: World, shocks: Sequence[Any], deficits: str = "fixed",
     Returns
     -------
     list of Result
-        One per shock, in order; each equals ``simulate(world, shock, deficits, ...)``.
+        One per shock, in order; each equals ``simulate(world, shock, deficits, ...)``. Shocks
+        with tariff-rate quotas (``shock.quotas``, a fixed point of several solves, see
+        :mod:`tradeshock.quotas`) are solved through ``simulate`` in this process, serially.
 
     Raises
     ------
@@ -350,12 +352,21 @@ def solve_many(world: World, shocks: Sequence[Any], deficits: str = "fixed",
         return []
     base_kw = {k: solver_kw[k] for k in _BASELINE_KW if k in solver_kw}
     base, eq0 = resolved_baseline(world, deficits, **base_kw)
+    # shocks with tariff-rate quotas need a fixed point of several solves: run them through
+    # simulate in this process (serially), so every result equals simulate's
+    quota_res = {k: _solve_quotas(world, shock, scenario, label, deficits, solver_kw)
+                 for k, (shock, scenario, label) in enumerate(prepared)
+                 if getattr(shock, "quotas", None)}
+    whole = prepared
+    prepared = [p for k, p in enumerate(whole) if k not in quota_res]
     tasks = [_encode(k, label, shock, base) for k, (shock, _, label) in enumerate(prepared)]
 
     cores = os.cpu_count() or 1
     if workers is not None and int(workers) < 1:
         raise TradeshockError(f"solve_many: workers={workers!r}; need at least 1")
-    if backend == "serial" or (backend == "processes" and (len(tasks) == 1 or workers == 1)):
+    if not tasks:
+        outcomes = []
+    elif backend == "serial" or (backend == "processes" and (len(tasks) == 1 or workers == 1)):
         outcomes = []
         for t in tasks:
             outcomes.append(_run(base, t, solver_kw))
@@ -376,4 +387,21 @@ def solve_many(world: World, shocks: Sequence[Any], deficits: str = "fixed",
         eq: Equilibrium = outcome[2]
         results.append(Result(world=world, shock=shock, scenario=scenario, deficits=deficits,
                               baseline=base, equilibrium=eq, baseline_solve=eq0, tol=tol))
+    if quota_res:
+        rest = iter(results)
+        results = [quota_res[k] if k in quota_res else next(rest) for k in range(len(whole))]
     return results
+
+
+def _solve_quotas(world: World, shock: Any, scenario: Any, label: str, deficits: str,
+                  solver_kw: dict) -> Any:
+    """Solve one shock with tariff-rate quotas through ``simulate`` (the quota fixed point)."""
+    from tradeshock.simulate import simulate
+
+    kw = {k: solver_kw[k] for k in ("tol", "max_iter") if k in solver_kw}
+    try:
+        res = simulate(world, shock, deficits, **kw)
+    except ConvergenceError as exc:
+        raise ConvergenceError(f"shock {label!r}: {exc}", exc.diagnostics) from exc
+    res.scenario = scenario
+    return res

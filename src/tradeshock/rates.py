@@ -18,7 +18,9 @@ For every product the measures in force are combined by their stacking rules:
 The sector's additional rate is the import-weighted mean over its products; the full applied
 rate is the world's 2024 baseline plus that addition. Measures with a cited ``affected_trade``
 value (on importers without product data) add ``rate × min(1, value / flow)`` at sector level.
-A quota uses its marginal rate (over-quota if binding) and records its rent.
+A quota uses its marginal rate at baseline volumes (over-quota if binding) and records its rent;
+a quota on a cited sector share is also listed in ``Compiled.quotas`` so that
+:func:`tradeshock.quotas.solve_with_quotas` can decide its marginal rate on counterfactual volumes.
 """
 
 from __future__ import annotations
@@ -257,7 +259,25 @@ class Compiled:
     added: np.ndarray
     pairs: list[tuple[str, str]] = field(default_factory=list)
     quota_rents: list[dict] = field(default_factory=list)
+    quotas: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+def _quota_record(m: Measure, imp: str, exp: str, cells: list[tuple[str, float]]) -> dict:
+    """A quota for :func:`tradeshock.quotas.solve_with_quotas`: where it applies and its terms.
+
+    ``cells`` are ``(sector, share)``: the cited covered value's share of the sector flow.
+    ``compiled_rate`` is the rate compiled into the tariffs (the static baseline rule).
+    """
+    q = m.quota
+    if q.volume_share is not None:
+        base_vol, vol, unit = 1.0, float(q.volume_share), "share of baseline imports"
+    else:
+        base_vol, vol, unit = float(q.baseline_volume), float(q.volume), q.unit
+    return {"measure": m.id, "importer": imp, "exporter": exp, "cells": cells,
+            "in_rate": float(q.in_rate), "over_rate": float(q.over_rate),
+            "compiled_rate": float(q.marginal_rate), "baseline_volume": base_vol,
+            "volume": vol, "unit": unit}
 
 
 def _pairs(measures: Iterable[Measure], countries: Sequence[str]) -> dict[tuple[str, str], list[Measure]]:
@@ -401,6 +421,7 @@ def compile_measures(world, measures: Iterable[Measure], *, cad_per_usd: float =
         # value's share of the sector flow; if the cited values exceed the flow, shares are scaled
         # down together so they sum to one (the world's flow is the binding total)
         cited: dict[int, list[tuple[Measure, float]]] = {}
+        cited_scale: dict[int, float] = {}
         for m in ms:
             if not m.affected_trade or imp == "USA":
                 continue
@@ -418,10 +439,19 @@ def compile_measures(world, measures: Iterable[Measure], *, cad_per_usd: float =
                 comp.notes.append(f"{imp}<-{exp} {sectors[j]}: cited trade of "
                                   f"{', '.join(m.id for m, _ in items)} (US${total:,.0f}M) exceeds the "
                                   f"world's flow (US${flow:,.0f}M); coverage scaled by {scale:.3f}")
+            cited_scale[j] = scale
             for m, usd in items:
                 added[n, i, j] += float(partner_rate(m, exp)) * usd / flow * scale
-        # quota rents
+        # quotas on cited sector shares are listed for tradeshock.quotas, which decides their
+        # marginal rate on counterfactual volumes; the static rent below is the baseline rule
         for m in ms:
+            if m.quota is not None and m.affected_trade and imp != "USA" and exp not in m.partner_rates:
+                cells = [(sectors[j], float(a.usd_million(cad_per_usd) / float(world.flows[n, i, j])
+                                            * cited_scale[j]))
+                         for a in m.affected_trade if (j := sidx.get(a.sector)) is not None
+                         and j in cited_scale]
+                if cells:
+                    comp.quotas.append(_quota_record(m, imp, exp, cells))
             if m.quota is not None and m.quota.binding:
                 if m.affected_trade and imp != "USA":
                     # cited covered trade, capped at the sector flow like its rate above

@@ -164,7 +164,9 @@ class Scenario(BaseModel):
         """Compile to a :class:`~tradeshock.shock.Shock` on ``world`` (default: the scenario's).
 
         ``only`` keeps just those of :meth:`measure_labels` active (the base stays on).
-        The compiled quota rents are attached as ``shock.quota_rents``.
+        The compiled quota rents are attached as ``shock.quota_rents``, and the quotas whose
+        marginal rate is decided on counterfactual volumes as ``shock.quotas`` (see
+        :mod:`tradeshock.quotas`; ``simulate`` solves them).
         """
         from tradeshock.rates import compile_measures
         from tradeshock.shock import Shock
@@ -194,6 +196,7 @@ class Scenario(BaseModel):
             except Exception as exc:  # ShockError: labels not in this world
                 raise ScenarioError(f"{self.source}: measure {e.label!r}: {exc}") from None
         shock.quota_rents = comp.quota_rents  # type: ignore[attr-defined]
+        shock.quotas = comp.quotas  # type: ignore[attr-defined]
         shock.notes = comp.notes  # type: ignore[attr-defined]
         return shock
 

@@ -148,7 +148,9 @@ def simulate(world: World, shock: Any = None, deficits: Deficits | None = None, 
     Returns
     -------
     Result
-        Changes relative to the re-solved baseline; numéraire: world value added fixed.
+        Changes relative to the re-solved baseline; numéraire: world value added fixed. A shock
+        with ``quotas`` (compiled tariff-rate quotas) is solved by
+        :func:`tradeshock.quotas.solve_with_quotas` (``meta["quotas"]``).
 
     Raises
     ------
@@ -168,6 +170,13 @@ def simulate(world: World, shock: Any = None, deficits: Deficits | None = None, 
 
     shock, scenario, deficits = _as_shock(world, shock, deficits)
     _check_labels(world, shock)
+    if getattr(shock, "quotas", None):
+        # tariff-rate quotas: the marginal rate depends on counterfactual volumes (a fixed point)
+        from tradeshock.quotas import solve_with_quotas
+
+        res = solve_with_quotas(world, shock, deficits=deficits, tol=tol, max_iter=max_iter)
+        res.scenario = scenario
+        return res
     base, eq0 = resolved_baseline(world, deficits, tol=tol, max_iter=max_iter)
     eq = solve(base, shock.tariffs, shock.trade_cost_hat, base.deficit, tol=tol, max_iter=max_iter,
                labels=(world.countries, world.sectors))
