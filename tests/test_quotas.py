@@ -133,3 +133,15 @@ def test_quota_binding_at_baseline_starts_from_the_in_quota_rate(case):
     assert rec["premium"] == pytest.approx(ref.meta["quotas"][0]["premium"], abs=1e-9)
     # more vehicles per dollar of the flow: the same quota needs a larger premium
     assert rec["premium"] > simulate(w, shock).meta["quotas"][0]["premium"]
+
+
+def test_summary_and_report_state_the_binding_quota():
+    # The quota's terms come from the measure record: 49,000 vehicles (FACTS.md 3.4).
+    from tradeshock.report import tables
+    from tradeshock.runner import run
+
+    res = run("canada-china-deal-2026")
+    lines = tables.quota_lines(res)
+    assert len(lines) == 1
+    assert "ca-cn-ev-quota-2026" in lines[0] and "binding" in lines[0]
+    assert "49,000 of 49,000 vehicles" in lines[0]

@@ -282,3 +282,24 @@ def compare_provinces(results: Sequence[Any], home: str = "CAN") -> pd.DataFrame
     out = out[["province", "value_added_base", *labels]].sort_values(labels[0]).reset_index(drop=True)
     out.attrs["unit"] = wl.attrs.get("unit", {}).get("province", "")
     return out
+
+
+def quota_lines(result: Any) -> list[str]:
+    """One plain sentence per tariff-rate quota solved with the result (``meta["quotas"]``)."""
+    out = []
+    for q in solved_quotas(result):
+        unit = q.get("unit", "units")
+        state = ("binding" if q.get("status") == "binding" else str(q.get("status", "not binding")))
+        text = (f"Quota {q['measure']} ({q['importer']} on {q['exporter']}): {state}, "
+                f"{q['volume']:,.0f} of {q['quota']:,.0f} {unit}")
+        if q.get("premium"):
+            text += (f"; shadow premium {100 * q['premium']:.2f}% on the quota products, rent "
+                     f"US${q.get('rent', 0):,.0f} million to the importer (inside its tariff revenue)")
+        out.append(text + ".")
+    return out
+
+
+def solved_quotas(result: Any) -> list[dict]:
+    """The quota records of a result (empty when it solved none)."""
+    meta = getattr(result, "meta", None) or {}
+    return [q for q in (meta.get("quotas") or []) if isinstance(q, dict) and "measure" in q]

@@ -143,6 +143,8 @@ def print_summary(result: Any, console: Console | None = None, home: str = "CAN"
         con.print(_sectors(result, home))
     con.print(_revenue(result, focus))
     con.print(convergence_line(result))
+    for line in tables.quota_lines(result):
+        con.print(line)
     con.print(Panel(headline(result, home), title="In a sentence", title_align="left"))
 
 

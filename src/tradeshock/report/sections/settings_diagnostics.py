@@ -39,6 +39,9 @@ def render(result: Any, ctx: Any) -> str:
         html += badge + ctx.table(d_df, caption="Solver diagnostics",
                                   unit="max relative residuals of the price, expenditure and "
                                        "trade-balance equations; seconds of wall time")
+    quotas = tables.quota_lines(result)
+    if quotas:
+        html += "<p>" + "</p><p>".join(ctx.esc(q) for q in quotas) + "</p>"
     html += ctx.table(theta, caption="Trade elasticities θ by sector", unit="dimensionless")
     versions = meta.get("versions")
     if isinstance(versions, dict) and versions:
@@ -49,7 +52,7 @@ def render(result: Any, ctx: Any) -> str:
 
 #: Meta keys already shown above (or not settings).
 _SHOWN = {"numeraire", "deficits", "versions", "units", "provenance", "world", "year",
-          "elasticity_set", "baseline_resolve"}
+          "elasticity_set", "baseline_resolve", "quotas"}
 _NAMES = {"tol": "Solver tolerance", "baseline": "Baseline", "scenario_source": "Scenario file"}
 
 
