@@ -67,7 +67,7 @@ def build(raw: str | Path, out: str | Path | None = None,
     raw = Path(raw)
     if not raw.is_dir():
         raise DataError(f"raw data folder {raw} does not exist; pass --raw pointing at "
-                        "shared/data/raw (the folder holding SOURCES.md)")
+                        "the raw data folder (the one holding SOURCES.md)")
     out = Path(out) if out is not None else DATA_DIR
     names = available_steps()
     chosen = list(only) if only else names
