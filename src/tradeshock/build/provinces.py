@@ -107,7 +107,8 @@ CANOLA_2024 = {
 SOURCES = [
     {"title": "Statistics Canada, Table 36-10-0402-01 Gross domestic product (GDP) at basic prices, "
               "by industry, provinces and territories (x 1,000,000), 2021, current dollars; retyped in "
-              "provinces/gdp_by_industry_province_2021.csv of the raw data (via guchio2366-dev/insight-journal)",
+              "provinces/gdp_by_industry_province_2021.csv of the raw data "
+              "(via guchio2366-dev/insight-journal)",
      "url": "https://www150.statcan.gc.ca/t1/tbl1/en/tv.action?pid=3610040201",
      "licence": "Statistics Canada Open Licence"},
     {"title": "Statistics Canada, Table 32-10-0359-01 Estimated areas, yield, production, average farm "
