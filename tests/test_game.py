@@ -19,6 +19,7 @@ from tradeshock.errors import ScenarioError
 from tradeshock.synthetic import random_world
 
 REPO = Path(__file__).resolve().parents[1]
+GAMES = REPO / "src" / "tradeshock" / "scenarios" / "games"
 
 
 # ------------------------------------------------------------------ normal-form solver
@@ -138,12 +139,12 @@ def test_unknown_country_and_missing_file(tmp_path):
 
 
 def test_shipped_game_file_is_valid():
-    g = Game.load(REPO / "scenarios" / "games" / "canada-between-giants.yaml")
+    g = Game.load(GAMES / "canada-between-giants.yaml")
     assert [p.country for p in g.players] == ["CAN", "USA", "CHN"]
     assert len(g.profiles) == np.prod([len(p.moves) for p in g.players]) >= 8
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "scenarios" / "games").glob("*.yaml")),
+@pytest.mark.parametrize("path", sorted(GAMES.glob("*.yaml")),
                          ids=lambda p: p.stem)
 def test_shipped_games_compile_with_sources(path):
     from tradeshock.world import load_world
@@ -177,7 +178,7 @@ def test_shipped_game_matches_the_scenario_files():
     from tradeshock.analysis.attribution import load_scenario, scenario_world
     from tradeshock.simulate import simulate
 
-    g = play(REPO / "scenarios" / "games" / "canada-between-giants.yaml", backend="processes")
+    g = play(GAMES / "canada-between-giants.yaml", backend="processes")
     assert g.n_solves == 8
     m = g.matrix().set_index(["CAN", "USA", "CHN"])
     for prof, name in [(("deal_with_china", "nothing", "relieve"), "canada-china-deal-2026"),

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from tradeshock.errors import ScenarioError
 from tradeshock.scenario import Scenario, list_scenarios
 
-SCEN = Path(__file__).resolve().parents[1] / "scenarios"
+SCEN = Path(__file__).resolve().parents[1] / "src" / "tradeshock" / "scenarios"
 SHIPPED = ["baseline-2024", "status-quo-2026-03", "us-universal-10", "china-canola-retaliation-2025",
            "canada-china-deal-2026", "us-punishes-canada-china-deal", "cusma-termination",
            "asia-energy-pivot"]

@@ -8,17 +8,16 @@ date, data provenance) so any run can be reproduced.
 
 Scenario names
 --------------
-A scenario may be given as a path (``scenarios/us-universal-10.yaml``) or as the name of a
-shipped scenario (``us-universal-10``). Names are looked up (by
-:func:`tradeshock.scenario.find_scenario`) in ``./scenarios/`` and then in the repository's
-``scenarios/`` folder next to the package source, so a clone installed with ``pip install -e .``
-finds them from any directory. The scenarios are not copied into the package: a plain
-(non-editable) install needs scenario paths.
+A scenario may be given as a path (``my-case.yaml``) or as the name of a shipped scenario
+(``us-universal-10``). Names are looked up (by :func:`tradeshock.scenario.find_scenario`) in
+``./scenarios/`` and then among the scenarios shipped inside the package
+(:mod:`tradeshock.shipped`), so any install runs them by name from any directory, and a user's
+``./scenarios/<name>.yaml`` overrides the shipped file of that name.
 
 Examples
 --------
 >>> import tradeshock as ts                                                 # doctest: +SKIP
->>> res = ts.run("scenarios/canada-china-deal-2026.yaml")                   # doctest: +SKIP
+>>> res = ts.run("canada-china-deal-2026")                                 # doctest: +SKIP
 >>> res.report("out/report.html")                                           # doctest: +SKIP
 
 """
@@ -52,12 +51,10 @@ _SUFFIXES = (".yaml", ".yml", ".toml")
 
 # ------------------------------------------------------------------ scenarios
 def list_scenarios() -> list[str]:
-    """Names of the shipped scenarios (the repository's ``scenarios/`` and ``./scenarios``)."""
-    from tradeshock.scenario import list_scenarios as shipped
+    """Names of the scenarios that can be given by name (shipped and ``./scenarios``)."""
+    from tradeshock import shipped
 
-    here = Path.cwd() / "scenarios"
-    local = {p.stem for p in here.iterdir() if p.suffix in _SUFFIXES} if here.is_dir() else set()
-    return sorted(set(shipped()) | local)
+    return shipped.names("scenario")
 
 
 def scenario_path(ref: str | os.PathLike[str]) -> Path:
@@ -86,8 +83,8 @@ def scenario_path(ref: str | os.PathLike[str]) -> Path:
         pass
     names = list_scenarios()
     if not names:
-        raise ScenarioError(f"unknown scenario {str(ref)!r}: no such file, and no scenarios/ folder "
-                            "with shipped scenarios was found; give a path to a .yaml/.toml file")
+        raise ScenarioError(f"unknown scenario {str(ref)!r}: no such file, and no shipped scenarios "
+                            "were found; give a path to a .yaml/.toml file")
     raise ScenarioError(unknown("scenario", str(ref), names, "scenario files or shipped names")
                         + "; give a path to a .yaml/.toml file or a shipped name")
 

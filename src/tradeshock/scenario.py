@@ -32,6 +32,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from tradeshock import shipped
 from tradeshock.errors import ScenarioError, did_you_mean, unknown
 from tradeshock.measures.library import (
     _place,
@@ -47,9 +48,9 @@ from tradeshock.measures.library import (
 )
 from tradeshock.measures.schema import SECTORS, Measure, expand
 
-#: Folder of the shipped scenario files (next to the package source in a checkout).
-SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
-_SUFFIXES = (".yaml", ".yml", ".toml")
+#: Folder of the shipped scenario files (inside the package; see :mod:`tradeshock.shipped`).
+SCENARIOS_DIR = shipped.shipped_dir("scenario")
+_SUFFIXES = shipped.SUFFIXES
 _KINDS = ("ref", "tariff", "quota", "trade_cost", "embargo")
 _TOP = ("name", "description", "world", "as_of", "extends", "measures", "remove", "settings")
 #: Start date given to ad-hoc measures (they apply whenever the scenario does).
@@ -96,8 +97,11 @@ class Scenario(BaseModel):
     # ------------------------------------------------------------ construction
     @classmethod
     def load(cls, path: str | Path) -> Scenario:
-        """Read and validate a YAML or TOML scenario file (resolving ``extends``)."""
-        return _load(Path(path), chain=())
+        """Read and validate a YAML or TOML scenario file or shipped name (resolving ``extends``)."""
+        p = Path(path)
+        if not p.is_file() and p.suffix not in _SUFFIXES:
+            p = find_scenario(str(path))
+        return _load(p, chain=())
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str = "<dict>") -> Scenario:
@@ -231,17 +235,21 @@ def _check_world(measures: list[Measure], w: Any, source: str) -> None:
 
 
 def find_scenario(ref: str, folder: Path | None = None) -> Path:
-    """Resolve a scenario name or path (relative to ``folder``, the CWD, then ``scenarios/``)."""
+    """Resolve a scenario name or path.
+
+    Looked up relative to ``folder`` (the extending file's), the CWD, then by name in ``folder``,
+    ``./scenarios/`` and the shipped scenarios (:mod:`tradeshock.shipped`).
+    """
     p = Path(ref)
     cands = [p] if p.is_absolute() else [(folder or Path.cwd()) / p, Path.cwd() / p]
-    for d in [folder, Path.cwd() / "scenarios", SCENARIOS_DIR]:
+    for d in [folder, *shipped.folders("scenario")]:
         if d is None:
             continue
         cands += [d / f"{ref}{s}" for s in _SUFFIXES]
     for c in cands:
         if c.is_file():
             return c.resolve()
-    names = sorted({q.stem for d in (folder, SCENARIOS_DIR) if d and d.is_dir()
+    names = sorted({q.stem for d in (folder, *shipped.folders("scenario")) if d and d.is_dir()
                     for q in d.iterdir() if q.suffix in _SUFFIXES})
     raise ScenarioError(unknown("scenario", ref, names, "extends") + "; give a file path or a scenario name")
 
@@ -473,14 +481,12 @@ def _build(data: dict, source: str, chain: tuple[Path, ...], folder: Path) -> Sc
 
 
 def list_scenarios() -> list[str]:
-    """Names of the shipped scenario files."""
-    if not SCENARIOS_DIR.is_dir():
-        return []
-    return sorted(p.stem for p in SCENARIOS_DIR.iterdir() if p.suffix in _SUFFIXES)
+    """Names of the scenario files shipped inside the package."""
+    return shipped.names("scenario", include_user=False)
 
 
 def validate_file(path: str | Path) -> Scenario:
-    """Load a scenario and check it compiles against its world (no solve); returns it."""
+    """Load a scenario (a path or a shipped name) and check it compiles against its world."""
     sc = Scenario.load(path)
     from tradeshock.world import load_world
 

@@ -47,7 +47,7 @@ def load_scenario(spec: Any) -> Any:
     """A :class:`~tradeshock.scenario.Scenario` from an object, a mapping, a path or a name.
 
     Names are resolved like ``extends`` (:func:`tradeshock.scenario.find_scenario`: the working
-    directory, then ``scenarios/``).
+    directory, ``./scenarios/``, then the shipped scenarios).
     """
     if hasattr(spec, "to_shock") and hasattr(spec, "measure_labels"):
         return spec  # a Scenario, or any object with the same two methods

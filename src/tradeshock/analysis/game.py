@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from tradeshock import shipped
 from tradeshock.errors import ScenarioError, did_you_mean
 from tradeshock.shock import Shock
 
@@ -173,16 +174,15 @@ class Game:
     def load(cls, path: str | Path) -> Game:
         """Read and validate a game file (YAML); errors name the file, field and value."""
         p = Path(path)
-        if not p.exists():
-            here = Path("scenarios/games")
-            cand = here / f"{path}.yaml"
-            if cand.exists():
+        if not p.is_file():
+            cand = shipped.find(str(path), "game")
+            if cand is not None:
                 p = cand
             else:
-                names = sorted(x.stem for x in here.glob("*.yaml")) if here.is_dir() else []
+                names = shipped.names("game")
                 raise ScenarioError(f"game file {str(path)!r} not found" +
                                     (did_you_mean(str(path), names) or
-                                     (f"; games in scenarios/games: {', '.join(names)}" if names else "")))
+                                     (f"; shipped games: {', '.join(names)}" if names else "")))
         try:
             data = yaml.safe_load(p.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
@@ -452,7 +452,7 @@ def play(game_file: str | Path | Mapping[str, Any] | Game, world: Any = None, *,
     Parameters
     ----------
     game_file
-        Path or name of a game file (``scenarios/games/<name>.yaml``), a mapping, or a
+        Path or name of a game file (a shipped game or ``./scenarios/games/<name>.yaml``), a mapping, or a
         :class:`Game`.
     world
         World or world name (default: the game's ``world``).

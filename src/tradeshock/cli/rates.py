@@ -85,7 +85,8 @@ def rates_cmd(
         typer.echo(f"wrote {out}")
 
 
-def validate_cmd(path: Path = typer.Argument(..., help="Scenario file (.yaml or .toml)")) -> None:
+def validate_cmd(path: Path = typer.Argument(..., help="Scenario file (.yaml or .toml) or a shipped "
+                                                       "scenario name")) -> None:
     """Check a scenario file (fields, measure ids, countries, HS codes, sectors, extends) without solving."""
     from tradeshock.scenario import validate_file
 

@@ -132,8 +132,8 @@ def demo_cmd(out: Out = Path("out"), formats: Formats = "html,csv") -> None:
     names = [n for n in DEMO_SCENARIOS if n in shipped]
     if not names:
         raise ScenarioError("no shipped scenarios found (looked for "
-                            f"{', '.join(DEMO_SCENARIOS)} in ./scenarios and the repository's "
-                            "scenarios/); run from the repository or give files to 'tradeshock run'")
+                            f"{', '.join(DEMO_SCENARIOS)} in ./scenarios and the package); "
+                            "give files to 'tradeshock run'")
     results, fmts, folder = _solve(names, None, None, None, out, formats, False)
     con = Console()
     con.rule("tradeshock demo: Canada between the US and China (changes vs baseline-2024)")
