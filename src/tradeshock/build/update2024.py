@@ -50,6 +50,13 @@ from tradeshock.build.common import (
 )
 from tradeshock.build.concordance import hs6_wiod, read_us_imports
 from tradeshock.build.cp_map import EU27
+from tradeshock.build.elasticities import (
+    DEFAULT_SET,
+    SRC_BOEHM,
+    SRC_BRODA_WEINSTEIN,
+    SRC_FONTAGNE,
+    SRC_GIRI,
+)
 from tradeshock.build.names import country_names
 from tradeshock.build.sectors import SECTOR_CODES, SECTOR_LABELS
 from tradeshock.build.wiod import SRC_SIMONOVSKA_WAUGH, method_notes
@@ -342,7 +349,7 @@ def calibrate(raw: Path) -> tuple[World, dict[str, Any]]:
     world = World(
         name=NAME, year=2024, countries=countries, sectors=SECTOR_CODES, flows=balanced,
         tariffs=tariffs, va_share=base.va_share, io_share=base.io_share, final_share=alpha,
-        theta=base.theta, tradable=base.tradable, country_names=country_names(countries),
+        theta=base.elasticities[DEFAULT_SET], tradable=base.tradable, country_names=country_names(countries),
         sector_labels=SECTOR_LABELS, provenance={}, elasticities=dict(base.elasticities),
     )
     va_reached = world.value_added
@@ -394,11 +401,12 @@ def calibrate(raw: Path) -> tuple[World, dict[str, Any]]:
         "title": TITLE,
         "label": TITLE,
         "sources": [SRC_WIOD2013, SRC_US_HS10, SRC_CONCORDANCE, SRC_MACRO2024, SRC_CP2015,
-                    SRC_SIMONOVSKA_WAUGH],
+                    SRC_SIMONOVSKA_WAUGH, SRC_BRODA_WEINSTEIN, SRC_FONTAGNE, SRC_GIRI, SRC_BOEHM],
         "build_date": build_date(),
         "base_year": 2024,
         "units": "US$ million, 2024 (current), basic prices (WIOD structure)",
-        "elasticity_set": "cp2015",
+        "elasticity_set": DEFAULT_SET,
+        "elasticity_uncertainty": base.provenance["elasticity_uncertainty"],
         "goods_sectors": list(GOODS),
         "method": method_notes() + [
             "2024 update: value added of each country set to its 2024 GDP (WDI current US$, "

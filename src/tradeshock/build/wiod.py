@@ -13,7 +13,8 @@ Calibration (docs/data.md lists every assumption):
 - tariffs: Caliendo–Parro 2005 applied rates mapped to WIOD countries and sectors
   (:mod:`tradeshock.build.cp_map`); services untaxed.
 - θ: CP values mapped to WIOD sectors (:func:`tradeshock.build.cp_map.theta_wiod`); alternative
-  sets "uniform5" and "simonovska_waugh" (4, "roughly four", Simonovska & Waugh 2014).
+  sets from :mod:`tradeshock.build.elasticities` ("broda_weinstein", "tradeshock2024",
+  "uniform5", "simonovska_waugh").
 - tradable = the sector has any cross-border flow.
 """
 
@@ -34,7 +35,15 @@ from tradeshock.build.common import (
     raw_file,
     read_rdata,
 )
-from tradeshock.build.cp_map import cp2005_tariffs, theta_wiod
+from tradeshock.build.cp_map import cp2005_tariffs
+from tradeshock.build.elasticities import (
+    METHOD_NOTE,
+    SRC_BOEHM,
+    SRC_BRODA_WEINSTEIN,
+    SRC_FONTAGNE,
+    SRC_GIRI,
+    elasticity_sets,
+)
 from tradeshock.build.names import country_names
 from tradeshock.build.sectors import SECTOR_CODES, SECTOR_LABELS, WIOD_CODES
 from tradeshock.errors import DataError
@@ -120,7 +129,8 @@ def calibrate(raw: Path) -> tuple[World, dict[str, Any]]:
     countries = tuple(t["countries"])
     tariffs = cp2005_tariffs(raw, countries)
     tariffs[:, :, ~arrays["tradable"]] = 0.0
-    theta, theta_weights = theta_wiod(raw)
+    sets, theta_record = elasticity_sets(raw)
+    theta = sets["cp2015"]
     ci = {c: k for k, c in enumerate(countries)}
     fl = arrays["flows"]
     report.update({
@@ -128,29 +138,30 @@ def calibrate(raw: Path) -> tuple[World, dict[str, Any]]:
         "chn_to_usa_usd_bn": fl[ci["USA"], ci["CHN"]].sum() / 1e3,
         "usa_to_can_usd_bn": fl[ci["CAN"], ci["USA"]].sum() / 1e3,
         "mex_to_usa_usd_bn": fl[ci["USA"], ci["MEX"]].sum() / 1e3,
-        "theta_merge_weights": theta_weights,
+        "theta_merge_weights": theta_record["theta_merge_weights"],
+        "elasticities": {k: v for k, v in theta_record.items() if k != "theta_merge_weights"},
         "non_tradable_sectors": [s for s, tr in zip(SECTOR_CODES, arrays["tradable"], strict=True)
                                  if not tr],
     })
     prov = {
         "title": "WIOD 2011: 40 countries + ROW x 35 sectors (WIOD 2013 release)",
-        "sources": [SRC_WIOD2013, SRC_WIOD_INDUSTRIES, SRC_CP2015, SRC_SIMONOVSKA_WAUGH],
+        "sources": [SRC_WIOD2013, SRC_WIOD_INDUSTRIES, SRC_CP2015, SRC_SIMONOVSKA_WAUGH,
+                    SRC_BRODA_WEINSTEIN, SRC_FONTAGNE, SRC_GIRI, SRC_BOEHM],
         "build_date": build_date(),
         "base_year": 2011,
         "units": "US$ million, 2011, basic prices",
         "elasticity_set": "cp2015",
+        "elasticity_uncertainty": theta_record["uncertainty"],
         "method": method_notes(),
         "build_report": report,
     }
-    j = len(SECTOR_CODES)
     world = World(
         name=NAME, year=2011, countries=countries, sectors=SECTOR_CODES, flows=fl,
         tariffs=tariffs, va_share=arrays["va_share"], io_share=arrays["io_share"],
         final_share=arrays["final_share"], theta=theta, tradable=arrays["tradable"],
         country_names=country_names(countries), sector_labels=SECTOR_LABELS,
         provenance=clean(prov),
-        elasticities={"cp2015": theta, "uniform5": np.full(j, 5.0),
-                      "simonovska_waugh": np.full(j, 4.0)},
+        elasticities=sets,
     )
     return world, report
 
@@ -174,11 +185,7 @@ def method_notes() -> list[str]:
         "CP 1993 bilateral flows as weights; EU members missing from CP use Germany's rates (common "
         "external tariff); RUS, TWN, ROW use CP's ROW; intra-EU trade duty-free; pairs that map to "
         "the same CP proxy take its import-weighted average; services untaxed.",
-        "theta 'cp2015': CP T.txt mapped to WIOD goods sectors, merged sectors weighted by CP 1993 "
-        "world trade; services 8.22 (CP's value for non-tradables, an assumption: CP did not "
-        "estimate service elasticities). Alternatives: 'uniform5' (5 for all sectors; "
-        "product-level trade elasticities centre around 5, Fontagne, Guimbard & Orefice 2022) and "
-        "'simonovska_waugh' (4 for all; 'roughly four', Simonovska & Waugh 2014).",
+        METHOD_NOTE,
         "tradable = the sector has any cross-border flow in the table.",
     ]
 
