@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -51,7 +52,11 @@ class ProvinceData:
     shares
         sector × province (13 columns) share of the national sector; rows sum to one.
     canola
-        province → share of canola-seed production (pooled StatCan 32-10-0359 years).
+        province → share of canola-seed production (mean of the StatCan 32-10-0359 years).
+    products
+        product × province shares of the products the measures hit (canola, pork, lobster,
+        crab, autos, steel, aluminium, lumber, crude oil, natural gas, peas), with their HS
+        prefixes in ``product_hs``.
     provinces
         One row per province: name, 2021 GDP (C$ million), tile-map column and row.
     concordance
@@ -65,6 +70,8 @@ class ProvinceData:
     provinces: pd.DataFrame
     concordance: pd.DataFrame
     provenance: dict[str, Any]
+    products: pd.DataFrame | None = None
+    product_hs: dict[str, tuple[str, ...]] | None = None
 
     @property
     def cad_per_usd(self) -> float:
@@ -96,7 +103,11 @@ def load_province_data(folder: str | None = None) -> ProvinceData:
     if not prov_path.exists():
         raise DataError(f"provincial data file missing: {prov_path}")
     provenance = json.loads(prov_path.read_text(encoding="utf-8"))
-    return ProvinceData(shares, canola, provinces, concordance, provenance)
+    products = (prod.pivot(index="product", columns="province", values="share")
+                .reindex(columns=list(PROVINCES)).fillna(0.0))
+    product_hs = ({r.product: tuple(str(r.hs).split()) for r in
+                   prod.drop_duplicates("product").itertuples()} if "hs" in prod.columns else {})
+    return ProvinceData(shares, canola, provinces, concordance, provenance, products, product_hs)
 
 
 # ------------------------------------------------------------------------------ shares
@@ -163,6 +174,201 @@ def province_shares(world: Any, country: str = "CAN", destination: str | None = 
     return shares.div(shares.sum(axis=1), axis=0)
 
 
+# ------------------------------------------------------------------------------ where changes land
+def _product_of(codes: Any, product_hs: dict[str, tuple[str, ...]]) -> np.ndarray:
+    """The product of each HS code (``""`` when none): a code inside a product's prefixes is that
+    product; a broader code (e.g. a measure on ``0206``) is the product only if it contains the
+    prefixes of exactly one product (``03``, all seafood, contains lobster and crab: no product)."""
+    codes = pd.Series(np.asarray(codes, dtype=object)).astype(str)
+    out = np.full(len(codes), "", dtype=object)
+    for prod, prefixes in product_hs.items():
+        mask = np.zeros(len(codes), bool)
+        for pre in prefixes:
+            mask |= codes.str.startswith(pre).to_numpy()
+        out[mask & (out == "")] = prod
+    for k, c in enumerate(codes):
+        if out[k] == "":
+            inside = {p for p, pres in product_hs.items() if any(pre.startswith(c) for pre in pres)}
+            if len(inside) == 1:
+                out[k] = inside.pop()
+    return out
+
+
+@lru_cache(maxsize=16)
+def _mix_products(src: str, key: str) -> np.ndarray:
+    from tradeshock import rates
+
+    data = load_province_data()
+    return _product_of(rates._mix_by_src(src)["hs6"].to_numpy(), data.product_hs or {})
+
+
+def shock_hits(result: Any, country: str = "CAN", data: ProvinceData | None = None) -> pd.DataFrame:
+    """Money at stake on ``country``'s exports, by partner, sector and product (US$ million).
+
+    For every partner whose measures in the result's scenario hit ``country``: the trade of each HS
+    line (the sector flow times the line's share in the pair's product mix, or a measure's cited
+    covered value) times the additional rate, in absolute value. ``product`` is the product of
+    ``products.parquet`` the line belongs to, ``""`` for lines without a sourced provincial split.
+    Empty for results without a scenario (a hand-built Shock).
+    """
+    from tradeshock import rates
+
+    cols = ["partner", "sector", "product", "hit"]
+    sc = getattr(result, "scenario", None)
+    if sc is None or not hasattr(sc, "tariff_measures"):
+        return pd.DataFrame(columns=cols)
+    data = data or load_province_data()
+    world = result.world
+    measures = rates.resolve_supersedes(sc.tariff_measures())
+    countries = list(world.countries)
+    if not measures or country not in countries:
+        return pd.DataFrame(columns=cols)
+    sidx = {s: k for k, s in enumerate(world.sectors)}
+    rows: list[dict[str, Any]] = []
+    i = countries.index(country)
+    for (imp, exp), ms in rates._pairs(measures, countries).items():
+        if exp != country:
+            continue
+        n = countries.index(imp)
+        scale = rates._calibration(ms, world, imp, exp, sidx, rates.CAD_PER_USD, [])
+        arr, add = rates._pair_add(ms, imp, exp, world, scale)
+        if add.size and np.any(add):
+            src = rates.mix_source(imp, exp)[0]
+            prods = _mix_products(src, ",".join(sorted(data.product_hs or {})))
+            den = np.bincount(arr.sec, weights=arr.weight, minlength=len(rates.SECTORS))
+            names = np.asarray(rates.SECTORS, dtype=object)[arr.sec]
+            flow = np.array([float(world.flows[n, i, sidx[x]]) if x in sidx else 0.0 for x in names])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                hit = np.where(den[arr.sec] > 0, flow * arr.weight / den[arr.sec], 0.0) * np.abs(add)
+            df = pd.DataFrame({"sector": names, "product": prods, "hit": hit})
+            df = df[df["hit"] > 0].groupby(["sector", "product"], as_index=False)["hit"].sum()
+            rows += [{"partner": imp, **r} for r in df.to_dict("records")]
+        if imp == "USA":
+            continue
+        cited: dict[str, list[tuple[Any, float]]] = {}
+        for m in ms:
+            for a in m.affected_trade or ():
+                if a.sector in sidx:
+                    cited.setdefault(a.sector, []).append((m, a.usd_million(rates.CAD_PER_USD)))
+        for sector, items in cited.items():
+            flow_j = float(world.flows[n, i, sidx[sector]])
+            total = sum(v for _, v in items)
+            if flow_j <= 0 or total <= 0:
+                continue
+            f = min(1.0, flow_j / total)
+            for m, usd in items:
+                r = rates.partner_rate(m, exp)
+                if r == "mfn":
+                    continue
+                prod = _product_of(list(m.products.hs) or [""], data.product_hs or {})
+                prod = prod[0] if len(set(prod)) == 1 else ""
+                rows.append({"partner": imp, "sector": sector, "product": prod,
+                             "hit": abs(float(r)) * usd * f})
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    out = pd.DataFrame(rows).groupby(["partner", "sector", "product"], as_index=False)["hit"].sum()
+    out.attrs["unit"] = "US$ million of trade times additional rate (money at stake)"
+    return out
+
+
+@dataclass(frozen=True)
+class ChangeSplit:
+    """Where a result's sector changes land: the split of each sector's change across provinces.
+
+    Attributes
+    ----------
+    sector
+        sector × province split of the national value-added change (rows sum to one).
+    partner
+        (partner, sector) → province split of the export change to that partner (a partner whose
+        measures hit the sector; its change is located by the products hit).
+    direct
+        sector → weight δ of the located part: ``min(1, |ΔX_direct| / |ΔY|)``, the export change to
+        the hitting partners over the sector's output change (0 for sectors not hit).
+    """
+
+    sector: pd.DataFrame
+    partner: dict[tuple[str, str], np.ndarray]
+    direct: pd.Series
+
+
+_SPLITS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def change_split(result: Any, country: str = "CAN", base: pd.DataFrame | None = None,
+                 data: ProvinceData | None = None) -> ChangeSplit:
+    """Split of each sector's change across provinces by the product composition of the shock.
+
+    A sector whose exports are hit by measures has its change located, with weight δ (see
+    :class:`ChangeSplit`), where the hit products are made: each HS line's money at stake
+    (:func:`shock_hits`) goes to the provinces by that product's shares (``products.parquet``),
+    lines without a sourced split by the sector's GDP shares. The rest of the change (1 − δ),
+    and every sector not hit, uses the baseline split ``base`` (default :func:`province_shares`).
+    """
+    data = data or load_province_data()
+    world = result.world
+    base = province_shares(world, country, data=data) if base is None else base
+    key = (country, pd.util.hash_pandas_object(base).sum())
+    try:
+        hit = _SPLITS.get(result, {}).get(key)
+    except TypeError:                      # an object without weak references: no cache
+        hit = None
+    if hit is not None:
+        return hit
+    cs = _change_split(result, country, base, data)
+    try:
+        _SPLITS.setdefault(result, {})[key] = cs
+    except TypeError:
+        pass
+    return cs
+
+
+def _change_split(result: Any, country: str, base: pd.DataFrame, data: ProvinceData) -> ChangeSplit:
+    world = result.world
+    split = base.copy()
+    direct = pd.Series(0.0, index=base.index)
+    hits = shock_hits(result, country, data)
+    partner: dict[tuple[str, str], np.ndarray] = {}
+    if hits.empty:
+        return ChangeSplit(split, partner, direct)
+    products = data.products if data.products is not None else pd.DataFrame(columns=list(PROVINCES))
+    for (imp, sector), g in hits.groupby(["partner", "sector"]):
+        if sector not in base.index:
+            continue
+        rest = data.shares.loc[sector].to_numpy(float) if sector in data.shares.index \
+            else base.loc[sector].to_numpy(float)
+        loc = np.zeros(len(PROVINCES))
+        for r in g.itertuples():
+            sh = products.loc[r.product].to_numpy(float) if r.product in products.index else rest
+            loc += r.hit * sh
+        tot = loc.sum()
+        if tot > 0:
+            partner[(imp, sector)] = loc / tot
+    tr = result.trade()
+    tr = tr[(tr["exporter"] == country) & (tr["importer"] != country)]
+    dx = (tr.assign(d=tr["counterfactual"] - tr["baseline"])
+          .set_index(["importer", "sector"])["d"])
+    out = _national_output(result, country)
+    dy = out["gross_output_cf"] - out["gross_output_base"] if "gross_output_cf" in out.columns \
+        else out["value_added_cf"] - out["value_added_base"]
+    for sector in base.index:
+        keys = [k for k in partner if k[1] == sector]
+        if not keys:
+            continue
+        d = np.array([float(dx.get(k, 0.0)) for k in keys])
+        w = np.abs(d) if np.abs(d).sum() > 0 else np.array(
+            [float(hits[(hits["partner"] == k[0]) & (hits["sector"] == sector)]["hit"].sum())
+             for k in keys])
+        loc = sum(wk * partner[k] for wk, k in zip(w, keys, strict=True)) / w.sum()
+        change = abs(float(dy.get(sector, 0.0)))
+        delta = 1.0 if change == 0 else min(1.0, abs(float(d.sum())) / change)
+        if np.abs(d).sum() == 0:
+            delta = 1.0
+        direct[sector] = delta
+        split.loc[sector] = delta * loc + (1.0 - delta) * base.loc[sector].to_numpy(float)
+    return ChangeSplit(split.div(split.sum(axis=1), axis=0), partner, direct)
+
+
 # ------------------------------------------------------------------------------ results
 def _national_output(result: Any, country: str) -> pd.DataFrame:
     out = result.output()
@@ -190,30 +396,42 @@ def province_results(result: Any, shares: pd.DataFrame | None = None,
     Returns
     -------
     pandas.DataFrame
-        Columns ``province, province_name, sector, share, value_added_base, value_added_cf,
-        value_added_change`` (C$ million), ``value_added_change_pct, employment_change_pct``
-        (percent, equal to the national sector's: a shift-share split). ``df.attrs`` records
-        the unit, the exchange rate and its source, and the method.
+        Columns ``province, province_name, sector, share`` (baseline split), ``change_share``
+        (split of the sector's change: by the products hit where the sector is hit, else equal to
+        ``share``), ``value_added_base, value_added_cf, value_added_change`` (C$ million, nominal
+        in the numéraire), ``value_added_change_pct`` (percent) and ``employment_change_pct``
+        (the national sector's). ``df.attrs`` records the unit, the exchange rate and its
+        source, the method and the price basis.
     """
     data = load_province_data()
     world = result.world
     if country not in world.countries:
         raise DataError(f"world {world.name!r} has no {country}: provincial results need Canada")
     sh = province_shares(world, country, data=data) if shares is None else _check_shares(shares, world)
+    cs = change_split(result, country, base=sh, data=data).sector.reindex(sh.index)
     nat = _national_output(result, country).reindex(sh.index)
     fx = data.cad_per_usd
     base = nat["value_added_base"].to_numpy(float) * fx
     cf = nat["value_added_cf"].to_numpy(float) * fx
-    s = sh.to_numpy(float)                          # (J, P)
+    s = sh.to_numpy(float)                          # (J, P) baseline split
+    c = cs.to_numpy(float)                          # (J, P) split of the change
     n_sec, n_prov = s.shape
+    va0 = (base[:, None] * s).ravel()
+    dva = ((cf - base)[:, None] * c).ravel()
+    nat_pct = np.repeat(nat["value_added_change_pct"].to_numpy(float), n_prov)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # a sector split like its baseline moves by the national percentage in every province
+        pct = np.where(c.ravel() == s.ravel(), nat_pct,
+                       np.where(va0 > 0, 100 * dva / va0, np.nan))
     df = pd.DataFrame({
         "province": np.tile(np.asarray(sh.columns), n_sec),
         "sector": np.repeat(np.asarray(sh.index), n_prov),
         "share": s.ravel(),
-        "value_added_base": (base[:, None] * s).ravel(),
-        "value_added_cf": (cf[:, None] * s).ravel(),
-        "value_added_change": ((cf - base)[:, None] * s).ravel(),
-        "value_added_change_pct": np.repeat(nat["value_added_change_pct"].to_numpy(float), n_prov),
+        "change_share": c.ravel(),
+        "value_added_base": va0,
+        "value_added_cf": va0 + dva,
+        "value_added_change": dva,
+        "value_added_change_pct": pct,
         "employment_change_pct": np.repeat(nat["employment_change_pct"].to_numpy(float), n_prov),
     })
     names = data.provinces["name"].to_dict()
@@ -235,8 +453,12 @@ def _attrs(data: ProvinceData, world: Any) -> dict[str, Any]:
         "unit": UNIT, "cad_per_usd": float(fx["value"]), "exchange_rate_year": fx.get("year"),
         "exchange_rate_source": f"{fx.get('source_title')} ({fx.get('source_url')})",
         "exchange_rate_note": note,
-        "method": "shift-share split of national sector results with StatCan 2021 GDP-by-industry "
-                  "shares (canola seed by canola production shares); not a provincial GE model",
+        "method": "split of national sector results: baseline by StatCan 2021 GDP-by-industry "
+                  "shares (canola seed by canola production shares); changes of sectors hit by "
+                  "measures located by the products hit (where each is made); not a provincial "
+                  "GE model",
+        "price_basis": "nominal, numéraire units (world value added fixed); real income: "
+                       "province_summary's real_income_change_pct",
     }
 
 
@@ -256,31 +478,50 @@ def province_exports(result: Any, country: str = "CAN") -> pd.DataFrame:
     """Provincial exports by destination group (USA, CHN, other) and sector (tidy, C$ million).
 
     Columns ``province, destination, sector, baseline, counterfactual, change, change_pct``.
-    National exports of each sector to each destination are split with the province shares of
-    that sector (agriculture uses the destination's canola-seed weight).
+    Baseline exports of each sector to each destination are split with the province shares of
+    that sector (agriculture uses the destination's canola-seed weight). Changes follow
+    :func:`change_split`: the change in exports to a partner whose measures hit the sector lands
+    where the hit products are made; other changes in a hit sector use the sector's split of the
+    change, and sectors not hit the baseline shares.
     """
     data = load_province_data()
     world = result.world
     tr = result.trade()
     tr = tr[(tr["exporter"] == country) & (tr["importer"] != country)].copy()
     tr["destination"] = np.where(tr["importer"].isin(["USA", "CHN"]), tr["importer"], "other")
-    nat = tr.groupby(["destination", "sector"])[["baseline", "counterfactual"]].sum()
+    tr["change"] = tr["counterfactual"] - tr["baseline"]
+    cs = change_split(result, country, data=data) if "CAN" in world.countries else None
+    hit_sectors = set(cs.direct.index[cs.direct > 0]) if cs is not None else set()
     fx = data.cad_per_usd
     frames = []
     for dest in DESTINATIONS:
-        if dest not in nat.index.get_level_values(0):
+        d = tr[tr["destination"] == dest]
+        if d.empty:
             continue
-        sh = province_shares(world, country, destination=dest if dest != "other" else "other",
-                             data=data)
-        d = nat.loc[dest].reindex(sh.index).fillna(0.0) * fx
+        sh = province_shares(world, country, destination=dest, data=data)
+        base = d.groupby("sector")["baseline"].sum().reindex(sh.index).fillna(0.0).to_numpy() * fx
+        change = np.zeros(sh.shape)
+        pos = {x: k for k, x in enumerate(sh.index)}
+        for r in d[d["change"] != 0].itertuples():
+            if r.sector not in pos:
+                continue
+            k = pos[r.sector]
+            if cs is not None and (r.importer, r.sector) in cs.partner:
+                split = cs.partner[(r.importer, r.sector)]
+            elif r.sector in hit_sectors:
+                split = cs.sector.loc[r.sector].to_numpy(float)
+            else:
+                split = sh.iloc[k].to_numpy(float)
+            change[k] += r.change * fx * split
         s = sh.to_numpy(float)
         n_sec, n_prov = s.shape
+        b = (base[:, None] * s).ravel()
         frames.append(pd.DataFrame({
             "province": np.tile(np.asarray(sh.columns), n_sec),
             "destination": dest,
             "sector": np.repeat(np.asarray(sh.index), n_prov),
-            "baseline": (d["baseline"].to_numpy()[:, None] * s).ravel(),
-            "counterfactual": (d["counterfactual"].to_numpy()[:, None] * s).ravel(),
+            "baseline": b,
+            "counterfactual": b + change.ravel(),
         }))
     if not frames:
         return pd.DataFrame(columns=["province", "destination", "sector", "baseline",
@@ -293,13 +534,47 @@ def province_exports(result: Any, country: str = "CAN") -> pd.DataFrame:
     return df
 
 
-def province_summary(result: Any, top: int = 3, country: str = "CAN") -> pd.DataFrame:
-    """One row per province: value added change (C$ million and %), employment, exports, drivers.
+def province_income(result: Any, va: pd.Series, country: str = "CAN") -> pd.DataFrame | None:
+    """Real income by province, deflated like Canada's real income so provinces add up to it.
 
-    Columns ``province, name, value_added_base, value_added_change, value_added_change_pct,
-    employment_change_pct`` (weighted by baseline value added: provincial employment by sector
-    is not in the data), ``exports_usa_change, exports_chn_change, exports_other_change``
-    (C$ million) and ``drivers`` (the ``top`` sectors with the largest value-added moves).
+    Canada's income is value added + tariff revenue + trade deficit, deflated by its consumer
+    price index (``welfare()["real_income"]``). A province's income is its value added plus a
+    share of the national revenue and deficit equal to its share of baseline value added (there
+    are no provincial accounts for either), deflated by the same national price index (one
+    consumer price for Canada: the model has no provincial prices). So the income-weighted mean
+    of the provincial real changes is Canada's real income change exactly.
+
+    ``va`` is the province × (``value_added_base``, ``value_added_change``) frame in C$ million.
+    Returns ``income_base, income_cf, real_income_change_pct`` by province, or None when the
+    result carries no equilibrium (a stand-in without income accounts).
+    """
+    base_eq, eq = getattr(result, "baseline", None), getattr(result, "equilibrium", None)
+    if base_eq is None or eq is None or not hasattr(base_eq, "income"):
+        return None
+    n = list(result.world.countries).index(country)
+    fx = load_province_data().cad_per_usd
+    cpi = float(result.welfare().loc[country, "price_index"]) / 100.0
+    va0 = va["value_added_base"].astype(float)
+    va1 = va0 + va["value_added_change"].astype(float)
+    other0 = float(base_eq.income[n]) * fx - float(va0.sum())   # revenue + deficit, base
+    other1 = float(eq.I_new[n]) * fx - float(va1.sum())          # revenue + deficit, scenario
+    rho = va0 / va0.sum()
+    inc0 = va0 + rho * other0
+    inc1 = va1 + rho * other1
+    return pd.DataFrame({"income_base": inc0, "income_cf": inc1,
+                         "real_income_change_pct": 100 * (inc1 / (1.0 + cpi) / inc0 - 1.0)})
+
+
+def province_summary(result: Any, top: int = 3, country: str = "CAN") -> pd.DataFrame:
+    """One row per province: real income, value added (nominal), employment, exports, drivers.
+
+    Columns ``province, name, real_income_change_pct`` (percent, deflated by Canada's consumer
+    price index, adding up to Canada's real income change: :func:`province_income`),
+    ``value_added_base, value_added_change`` (C$ million, nominal in the numéraire),
+    ``value_added_change_pct`` (nominal percent), ``employment_change_pct`` (weighted by baseline
+    value added: provincial employment by sector is not in the data), ``exports_usa_change,
+    exports_chn_change, exports_other_change`` (C$ million) and ``drivers`` (the ``top`` sectors
+    with the largest value-added moves). ``attrs["price_basis"]`` says which columns are real.
     """
     pr = province_results(result, country=country)
     pr["emp_w"] = pr["employment_change_pct"] * pr["value_added_base"]
@@ -310,6 +585,8 @@ def province_summary(result: Any, top: int = 3, country: str = "CAN") -> pd.Data
         "employment_change_pct": g["emp_w"].sum() / g["value_added_base"].sum(),
     })
     out["value_added_change_pct"] = 100 * out["value_added_change"] / out["value_added_base"]
+    inc = province_income(result, out, country)
+    out["real_income_change_pct"] = inc["real_income_change_pct"] if inc is not None else np.nan
     drivers = {}
     for p, grp in g:
         big = grp.reindex(grp["value_added_change"].abs().sort_values(ascending=False).index).head(top)
@@ -326,10 +603,13 @@ def province_summary(result: Any, top: int = 3, country: str = "CAN") -> pd.Data
     data = load_province_data()
     out.insert(0, "name", data.provinces["name"].reindex(out.index))
     out = out.reindex(list(PROVINCES)).reset_index().rename(columns={"index": "province"})
-    out = out[["province", "name", "value_added_base", "value_added_change", "value_added_change_pct",
-               "employment_change_pct"] + [c for c in out.columns if c.startswith("exports_")]
-              + ["drivers"]]
+    out = out[["province", "name", "real_income_change_pct", "value_added_base", "value_added_change",
+               "value_added_change_pct", "employment_change_pct"]
+              + [c for c in out.columns if c.startswith("exports_")] + ["drivers"]]
     out.attrs.update(pr.attrs)
+    out.attrs["price_basis"] = ("real_income_change_pct: real (deflated by Canada's consumer price "
+                                "index, adds up to Canada's real income change); value_added_* and "
+                                "exports_*: nominal, numéraire units (world value added fixed)")
     return out
 
 

@@ -174,9 +174,10 @@ def read_gdp_levels(raw_provinces_dir: Path) -> pd.DataFrame:
 
 
 def canola_shares(raw_provinces_dir: Path) -> pd.Series:
-    """Provincial shares of canola production, pooled over all years in the StatCan extract.
+    """Provincial shares of canola production: the mean of the annual shares in the extract.
 
-    Pooling 2020, 2021 (drought), 2022 and 2025 smooths the 2021 Prairie drought. Suppressed
+    The StatCan extract has 2020, 2021 (a Prairie drought year), 2022 and 2025; each year's shares
+    are computed and averaged, so no single year (and no drought) sets the split. Suppressed
     cells (flag F, a few hundred tonnes in the Maritimes) count as zero.
     """
     path = Path(raw_provinces_dir) / "canola_area_production_by_province_32100359.csv"
@@ -184,11 +185,20 @@ def canola_shares(raw_provinces_dir: Path) -> pd.Series:
     prod = df[df["disposition"] == "Production"].copy()
     code = {v: k for k, v in PROVINCE_NAMES.items()}
     prod["province"] = prod["geo"].map(code)
-    prov = prod.dropna(subset=["province"]).groupby("province")["value"].sum()
-    prov = prov.reindex(list(PROVINCES)).fillna(0.0)
-    if prov.sum() <= 0:
+    prod = prod.dropna(subset=["province"])
+    by_year = prod.pivot_table(index="year", columns="province", values="value", aggfunc="sum")
+    by_year = by_year.reindex(columns=list(PROVINCES)).fillna(0.0)
+    by_year = by_year[by_year.sum(axis=1) > 0]
+    if by_year.empty:
         raise DataError(f"{path}: no canola production rows found")
-    return prov / prov.sum()
+    annual = by_year.div(by_year.sum(axis=1), axis=0)
+    return annual.mean(axis=0)
+
+
+def canola_years(raw_provinces_dir: Path) -> list[int]:
+    """The years averaged by :func:`canola_shares`."""
+    df = _read_csv(Path(raw_provinces_dir) / "canola_area_production_by_province_32100359.csv")
+    return sorted(int(y) for y in df[df["disposition"] == "Production"]["year"].unique())
 
 
 def cad_per_usd_2024(macro_dir: Path) -> dict[str, Any]:
@@ -203,6 +213,163 @@ def cad_per_usd_2024(macro_dir: Path) -> dict[str, Any]:
     return {"value": float(r["value"]), "unit": "CAD per USD", "year": 2024,
             "source_title": str(r["source_title"]), "source_url": str(r["source_url"]),
             "note": str(r["note"])}
+
+
+# ------------------------------------------------------------------------------- products
+#: Where the products the 2024-26 measures hit are made: cited provincial figures, retyped from the
+#: pages named in each ``source`` (Statistics Canada, DFO, CER and the other publishers listed).
+#: ``figures`` are levels (or percent shares) by province as published; ``rule`` says how
+#: provinces the source does not name are filled:
+#:   complete  the source names every producing province (the rest produce none)
+#:   residual  the named provinces get their published share; the unallocated rest is spread over
+#:             the other provinces by the 2021 GDP shares of ``residual_group``
+#:   proxy     the product has no provincial figure; the figures of a related product stand in
+#:             (said in ``note``)
+#: Products the measures hit that are not listed (other seafood, potash, refined petroleum, ...)
+#: keep the sector's GDP share: no sourced provincial split was found for them.
+PRODUCT_ORIGINS: tuple[dict[str, Any], ...] = (
+    {"product": "canola_seed", "label": "canola seed", "hs": ("1205",), "rule": "complete",
+     "figures": "canola_file", "unit": "mean of annual production shares 2020, 2021, 2022, 2025",
+     "year": "2020-2025",
+     "source": "Statistics Canada, Table 32-10-0359-01 (canola production by province), "
+               "retyped in provinces/canola_area_production_by_province_32100359.csv",
+     "url": "https://www150.statcan.gc.ca/t1/tbl1/en/tv.action?pid=3210035901",
+     "note": "mean of the four annual shares in the extract (2021 was a drought year; the extract "
+             "has no 2023-24 rows; Saskatchewan's own 2023 figure is 53%)"},
+    {"product": "canola_oil_meal", "label": "canola oil and meal", "hs": ("1514", "230641", "230649"),
+     "rule": "proxy", "figures": "canola_file", "unit": "canola seed production shares (proxy)",
+     "year": "2020-2025",
+     "source": "proxy: canola seed production shares (Statistics Canada 32-10-0359-01); crush plants "
+               "named by SaskCanola, 'Canola processing capacity increasing' (Yorkton, Clavet SK; "
+               "Harrowby MB; Lethbridge AB) and Cargill Camrose AB",
+     "url": "https://www.saskcanola.com/news/canola-processing-capacity-increasing",
+     "note": "crushing capacity by province was not found; the plants are on the Prairies beside the "
+             "seed (Saskatchewan alone about 4.3 Mt capacity in 2022, SaskCanola via farmnewsNOW), "
+             "so seed production shares stand in"},
+    {"product": "peas", "label": "dry peas", "hs": ("071310",), "rule": "residual",
+     "residual_group": "agriculture_forestry_fishing_DERIVED", "figures": {"SK": 49.0},
+     "unit": "percent of Canada's production", "year": "2023",
+     "source": "Farms.com, 'Saskatchewan's agri-food exports increased by 18.4 per cent in 2023' "
+               "(Saskatchewan Agriculture): Saskatchewan 49% of Canada's dry peas",
+     "url": "https://farms.com/news/saskatchewan-s-agri-food-exports-increased-by-18-4-per-ce"
+            "nt-in-2023-206177.aspx",
+     "note": "only Saskatchewan's share is published there; the other 51% is spread by NAICS 11 GDP"},
+    {"product": "pork", "label": "pork", "hs": ("0203", "020630", "020641", "020649", "021011",
+                                                "021012", "021019"),
+     "rule": "residual", "residual_group": "agriculture_forestry_fishing_DERIVED",
+     "figures": {"QC": 4160.0, "ON": 3600.0, "MB": 3350.0, "AB": 1530.0, "SK": 945.0},
+     "total": 13760.0, "unit": "thousand hogs on farms, 1 January 2024", "year": "2024",
+     "source": "Statistics Canada livestock estimates, 1 January 2024, as reported by Syngenta "
+               "Canada market news 'Canadian hog numbers decline for second straight year' "
+               "(Canada 13.76 million) and Farms.com (same release)",
+     "url": "http://syngenta.ca/fr/market-news/canadian-hog-numbers-decline-for-second-straight-year",
+     "note": "hog inventories stand for where pork is produced; BC and the Atlantic provinces (the "
+             "remaining 175 thousand head) are spread by NAICS 11 GDP"},
+    {"product": "lobster", "label": "lobster", "hs": ("030611", "030612", "030631", "030632",
+                                                      "160530"),
+     "rule": "complete",
+     "figures": {"NS": 48113.0, "NB": 22567.0, "PE": 18598.0, "QC": 11375.0, "NL": 4984.0},
+     "unit": "tonnes landed (live weight), 2021", "year": "2021",
+     "source": "Fisheries and Oceans Canada, 'Seafisheries landed quantity by province, 2021'",
+     "url": "https://www.dfo-mpo.gc.ca/stats/commercial/land-debarq/sea-maritimes/s2021pq-eng.htm",
+     "note": "landed quantity, not value (the value table was not readable); no lobster in BC"},
+    {"product": "crab", "label": "crab", "hs": ("030614", "030633", "160510"), "rule": "complete",
+     "figures": {"NS": 14395.0 + 964.0, "NB": 10072.0 + 763.0, "PE": 2560.0 + 909.0,
+                 "QC": 11416.0, "NL": 38385.0, "BC": 9712.0},
+     "unit": "tonnes landed (live weight), queen crab + other crab, 2021", "year": "2021",
+     "source": "Fisheries and Oceans Canada, 'Seafisheries landed quantity by province, 2021'",
+     "url": "https://www.dfo-mpo.gc.ca/stats/commercial/land-debarq/sea-maritimes/s2021pq-eng.htm",
+     "note": "queen crab plus other crab; suppressed cells (x: other crab in QC and NL) count as zero"},
+    {"product": "autos", "label": "motor vehicles and parts", "hs": ("8703", "8704", "8706", "8707",
+                                                                    "8708"),
+     "rule": "complete", "figures": "gdp:auto", "unit": "GDP of NAICS 336Y, 2021, C$ million",
+     "year": "2021",
+     "source": "Statistics Canada, Table 36-10-0402-01, NAICS 336Y motor vehicles and parts (2021)",
+     "url": "https://www150.statcan.gc.ca/t1/tbl1/en/tv.action?pid=3610040201",
+     "note": "Ontario 82.7%, Quebec 11.1%"},
+    {"product": "steel", "label": "steel", "hs": ("72", "73"), "rule": "residual",
+     "residual_group": "metals", "figures": {"ON": 5.8, "QC": 1.0, "BC": 0.3},
+     "total": 7.4, "unit": "C$ billion of steel exports to the US, 12 months to May 2018",
+     "year": "2018",
+     "source": "National Post/CP, 'How impact of U.S. tariffs is likely to vary from one province "
+               "to the next' (National Bank of Canada figures, 1 June 2018)",
+     "url": "http://nationalpost.com/pmn/news-pmn/canada-news-pmn/how-impact-of-u-s-tariffs-i"
+            "s-likely-to-vary-from-one-province-to-the-next",
+     "note": "'other provinces' (C$0.3B) spread by NAICS 331+332 GDP of the provinces not named"},
+    {"product": "aluminium", "label": "aluminium", "hs": ("76",), "rule": "residual",
+     "residual_group": "metals", "figures": {"QC": 7.2, "ON": 2.9, "BC": 0.7},
+     "total": 11.0, "unit": "C$ billion of aluminium exports to the US, 12 months to May 2018",
+     "year": "2018",
+     "source": "National Post/CP, 'How impact of U.S. tariffs is likely to vary from one province "
+               "to the next' (National Bank of Canada figures, 1 June 2018)",
+     "url": "http://nationalpost.com/pmn/news-pmn/canada-news-pmn/how-impact-of-u-s-tariffs-i"
+            "s-likely-to-vary-from-one-province-to-the-next",
+     "note": "'other provinces' (C$0.2B) spread by NAICS 331+332 GDP; Quebec has 8 of Canada's 9 "
+             "smelters (Northern Miner)"},
+    {"product": "lumber", "label": "softwood lumber", "hs": ("4407", "4409"), "rule": "residual",
+     "residual_group": "wood_paper", "figures": {"BC": 53.5, "QC": 20.1, "AB": 15.0},
+     "unit": "percent of Canada's softwood lumber production, 2012", "year": "2012",
+     "source": "Statistics Canada sawmills survey, 2012, as reported by Business in Vancouver, "
+               "'B.C. produced more than half of Canada's softwood in 2012'",
+     "url": "https://www.biv.com/news/resources-agriculture/bc-produced-more-than-half-of-can"
+            "adas-softwood-in-8238092",
+     "note": "the survey counts the territories with BC; the other 11.4% is spread by NAICS 321+322 "
+             "GDP of the provinces not named"},
+    {"product": "crude_oil", "label": "crude oil (incl. oil sands)", "hs": ("2709",),
+     "rule": "residual", "residual_group": "oil_gas", "figures": {"AB": 80.7, "SK": 10.9, "NL": 5.7},
+     "unit": "percent of Canada's crude oil and equivalent production, March 2019", "year": "2019",
+     "source": "Statistics Canada, energy statistics release for March 2019, as reported by "
+               "Petrolia Voice, 'Production in all primary energy sectors rises'",
+     "url": "https://petroliavoice.ca/business/production-in-all-primary-energy-sector-rises/",
+     "note": "the other 2.7% (BC, MB, NS, ON, NT) is spread by NAICS 211 GDP; the CER gives 91% of "
+             "2024 crude export volume from Alberta"},
+    {"product": "natural_gas", "label": "natural gas", "hs": ("271111", "271121"),
+     "rule": "complete", "figures": {"AB": 9.7, "BC": 6.4, "SK": 0.3},
+     "unit": "Bcf/d marketable production, May 2023", "year": "2023",
+     "source": "Canada Energy Regulator, Market Snapshot 'Canadian natural gas production hits a "
+               "record high in 2023' (figure 1 description: May 2023 AB 9.7, BC 6.4 Bcf/d; SK about "
+               "0.3 Bcf/d)",
+     "url": "https://www.cer-rec.gc.ca/en/data-analysis/energy-markets/market-snapshots/2024/"
+            "market-snapshot-canadian-natural-gas-production-hits-a-record-high-in-2023-and-i"
+            "ndustrial-gas-use-continues-to-increase.html",
+     "note": "the three provinces named; production elsewhere (about 0.1 Bcf/d) is left out"},
+)
+
+
+def product_shares(levels: pd.DataFrame, canola: pd.Series) -> pd.DataFrame:
+    """Provincial shares of each product in :data:`PRODUCT_ORIGINS` (one row per product × province).
+
+    Columns ``product, label, hs, province, share, rule, basis, year, source, url, note``; shares of a
+    product sum to one. ``levels`` is :func:`read_gdp_levels`; ``canola`` :func:`canola_shares`.
+    """
+    rows = []
+    for spec in PRODUCT_ORIGINS:
+        fig = spec["figures"]
+        if fig == "canola_file":
+            share = canola.reindex(list(PROVINCES)).fillna(0.0)
+        elif isinstance(fig, str) and fig.startswith("gdp:"):
+            lv = levels.loc[fig[4:]].reindex(list(PROVINCES)).fillna(0.0)
+            share = lv / lv.sum()
+        else:
+            vals = pd.Series(fig, dtype=float).reindex(list(PROVINCES)).fillna(0.0)
+            if spec["rule"] == "complete":
+                share = vals / vals.sum()
+            else:
+                total = float(spec.get("total", 100.0))
+                named = vals / total
+                rest = 1.0 - float(named.sum())
+                if rest < -1e-9:
+                    raise DataError(f"product {spec['product']}: named shares exceed the total")
+                others = levels.loc[spec["residual_group"]].reindex(list(PROVINCES)).fillna(0.0)
+                others = others.where(vals == 0, 0.0)
+                share = named + max(rest, 0.0) * others / others.sum()
+        share = share / share.sum()
+        for p in PROVINCES:
+            rows.append({"product": spec["product"], "label": spec["label"],
+                         "hs": " ".join(spec["hs"]), "province": p, "share": float(share[p]),
+                         "rule": spec["rule"], "basis": spec["unit"], "year": spec["year"],
+                         "source": spec["source"], "url": spec["url"], "note": spec["note"]})
+    return pd.DataFrame(rows)
 
 
 # ------------------------------------------------------------------------------- the build
@@ -246,10 +413,8 @@ def build_provinces(raw_provinces_dir: str | Path, out_dir: str | Path,
     shares = pd.DataFrame(rows)
 
     canola = canola_shares(raw)
-    products = pd.DataFrame({
-        "product": "canola_seed", "sector": "agriculture", "province": list(PROVINCES),
-        "share": [float(canola[p]) for p in PROVINCES],
-    })
+    products = product_shares(levels, canola)
+    years = canola_years(raw)
 
     total = levels.loc["all"]
     provinces = pd.DataFrame({
@@ -274,13 +439,21 @@ def build_provinces(raw_provinces_dir: str | Path, out_dir: str | Path,
             "group(s) mapped to that sector / the 13-jurisdiction sum (concordance.parquet)",
             "mfg_residual = NAICS 31-33 less the published manufacturing groups; trade = "
             "(41+44-45+48-49) less 48-49; negative residuals from rounding are clipped to zero",
-            "agriculture: the canola-seed part is split by pooled 2020-2022+2025 canola production "
-            "shares (StatCan 32-10-0359), the rest by NAICS 11 GDP shares; the canola weight is "
-            "computed at run time against the world's Canadian agriculture figures",
+            "agriculture baseline: the canola-seed part is split by canola production shares (the "
+            f"mean of the annual shares of {', '.join(map(str, years))}, StatCan 32-10-0359), the "
+            "rest by NAICS 11 GDP shares; the canola weight is computed at run time against the "
+            "world's Canadian agriculture figures",
+            "changes: a sector's export change to a partner whose measures hit Canada is located "
+            "by the products those measures hit (HS lines weighted by trade x additional rate), "
+            "each product by where it is made (products.parquet); the rest of the sector's change "
+            "by the sector shares",
             "2021 is a drought year for Prairie crops and a chip-shortage year for autos",
         ],
         "files": ["provinces.parquet", "concordance.parquet", "sector_shares.parquet",
                   "products.parquet"],
+        "canola_years": years,
+        "products": [{k: (list(v) if isinstance(v, tuple) else v) for k, v in spec.items()}
+                     for spec in PRODUCT_ORIGINS],
         "map": {
             "file": "canada_map.json",
             "built_by": "tradeshock.build.provinces.convert_svg_map (from the npm package "

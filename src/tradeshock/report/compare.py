@@ -75,12 +75,15 @@ def render_comparison(results: Sequence[Any], ctx: ReportContext) -> list[tuple[
             fig = go.Figure([go.Bar(name=lab, y=prov["province"], x=prov[lab], orientation="h",
                                     marker_color=color[lab]) for lab in labels])
             fig.update_layout(barmode="group", height=160 + 12 * len(prov) * len(labels),
-                              xaxis_title="Value added, % change from the baseline",
-                              title="Winners and losers by province")
+                              xaxis_title="Real income, % change from the baseline (deflated "
+                                          "by Canada's consumer price index)",
+                              title="Winners and losers by province (real income)")
             blocks.append(("cmp-provinces", "Winners and losers by province, side by side",
                            ctx.figure(fig) + ctx.table(
-                               prov, caption="Provincial value added by scenario",
-                               unit=f"base: {prov.attrs.get('unit', '')}; scenario columns: percent "
-                                    "change (shift-share split of national sector results)",
+                               prov, caption="Provincial real income by scenario",
+                               unit=f"value_added_base: {prov.attrs.get('base_unit', '')}; scenario "
+                                    "columns: REAL income, percent change (deflated by Canada's "
+                                    "consumer price index; provinces add up to Canada's real "
+                                    "income change)",
                                money=["value_added_base"], percent=labels)))
     return blocks

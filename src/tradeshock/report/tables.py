@@ -263,24 +263,35 @@ def compare_sectors(results: Sequence[Any], country: str = "CAN", n: int = 12,
 
 
 def compare_provinces(results: Sequence[Any], home: str = "CAN") -> pd.DataFrame:
-    """Winners and losers by province: value-added change (%) per scenario, one row a province.
+    """Winners and losers by province: real income change (%) per scenario, one row a province.
 
-    Built on :func:`tradeshock.analysis.attribution.winners_losers`; empty when the world has no
-    provincial split (only Canada has one). Columns: ``province``, ``value_added_base`` and one
-    column per scenario label; sorted by the first scenario's change.
+    Real income as in :func:`tradeshock.analysis.provinces.province_summary` (deflated by
+    Canada's consumer price index; income-weighted, the provinces add up to Canada's real income
+    change). Empty when the world has no provincial split (only Canada has one). Columns:
+    ``province``, ``value_added_base`` (C$ million, the weights) and one column per scenario
+    label; sorted by the first scenario's change.
     """
-    from tradeshock.analysis.attribution import winners_losers
+    from tradeshock.analysis.provinces import province_summary
+    from tradeshock.errors import TradeshockError
 
-    labels = scenario_labels(results)
-    wl = winners_losers(dict(zip(labels, results, strict=True)), country=home)
-    prov = wl[wl["level"] == "province"]
-    if prov.empty:
+    if home != "CAN" or home not in results[0].world.countries:
         return pd.DataFrame()
-    wide = prov.pivot(index="name", columns="scenario", values="value_added_change_pct")[labels]
-    base = prov.groupby("name")["value_added_base"].first()
-    out = wide.assign(value_added_base=base).reset_index().rename(columns={"name": "province"})
-    out = out[["province", "value_added_base", *labels]].sort_values(labels[0]).reset_index(drop=True)
-    out.attrs["unit"] = wl.attrs.get("unit", {}).get("province", "")
+    labels = scenario_labels(results)
+    cols = {}
+    base = None
+    for res, lab in zip(results, labels, strict=True):
+        try:
+            s = province_summary(res, country=home)
+        except TradeshockError:
+            return pd.DataFrame()
+        s = s.set_index("province")
+        cols[lab] = s["real_income_change_pct"]
+        base = s["value_added_base"] if base is None else base
+    out = pd.DataFrame(cols)
+    out.insert(0, "value_added_base", base)
+    out = out.reset_index().sort_values(labels[0]).reset_index(drop=True)
+    out.attrs["unit"] = "real income, percent change (deflated by Canada's consumer price index)"
+    out.attrs["base_unit"] = "C$ million, 2024 value added (nominal)"
     return out
 
 

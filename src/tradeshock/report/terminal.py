@@ -178,8 +178,9 @@ def print_comparison(results: Sequence[Any], console: Console | None = None, hom
         con.print(t)
         prov = tables.compare_provinces(results, home)
         if not prov.empty:
-            t = Table("province", *labels, title="Winners and losers by province (value added, % "
-                      "change)", title_justify="left")
+            t = Table("province", *labels, title="Winners and losers by province (REAL income, % "
+                      "change; deflated by Canada's CPI, adds up to Canada's real income)",
+                      title_justify="left")
             for _, row in prov.iterrows():
                 t.add_row(row["province"], *[_pct(row[lab], 2) for lab in labels])
             con.print(t)
