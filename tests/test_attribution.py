@@ -82,7 +82,7 @@ class Package:
         s = Shock(world)
         for label, verb in self.measures.items():
             if only is None or label in only:
-                verb(s)
+                s = verb(s)
         return s
 
 

@@ -94,8 +94,9 @@ def test_crashed_worker_becomes_tradeshock_error(world, shocks, monkeypatch):
 
 
 def test_bad_shock_is_rejected_before_solving(world, shocks):
-    bad = Shock(world)
-    bad.trade_cost_hat[2, 2, 0] = np.inf                      # a country embargoing itself
+    d = np.ones(world.tariffs.shape)
+    d[2, 2, 0] = np.inf                                       # a country embargoing itself
+    bad = Shock(world, trade_cost_hat=d)
     with pytest.raises(ShockError, match=r"#1 of the batch.*C02"):
         parallel.solve_many(world, [shocks[0], bad], backend="processes")
 

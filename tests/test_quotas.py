@@ -7,7 +7,7 @@ same model solved without the quota machinery with the sector tariff set by hand
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 
 import numpy as np
 import pytest
@@ -30,9 +30,7 @@ def case():
 
 
 def _variant(shock, **terms):
-    s = copy.copy(shock)
-    s.quotas = [dict(q, **terms) for q in shock.quotas]
-    return s
+    return shock.replace(quotas=tuple(dataclasses.replace(q, **terms) for q in shock.quotas))
 
 
 def _cell(w):
@@ -48,10 +46,10 @@ def test_compiled_quota_terms(case):
     w, shock = case
     (q,) = shock.quotas
     n, i, j = _cell(w)
-    assert (q["importer"], q["exporter"]) == ("CAN", "CHN")
-    assert q["volume"] == QUOTA and q["baseline_volume"] == BASELINE_VOLUME
-    assert q["in_rate"] == 0.0 and q["over_rate"] == OVER
-    ((sector, share),) = q["cells"]
+    assert (q.importer, q.exporter) == ("CAN", "CHN")
+    assert q.volume == QUOTA and q.baseline_volume == BASELINE_VOLUME
+    assert q.in_rate == 0.0 and q.over_rate == OVER
+    ((sector, share),) = q.cells
     assert sector == "transport_equipment"
     assert share == pytest.approx(EV_IMPORTS_USD / w.flows[n, i, j], rel=1e-12)
 
@@ -77,9 +75,7 @@ def test_quota_binds_at_its_volume(case):
 def test_slack_quota_is_the_no_quota_result(case):
     w, shock = case
     r = simulate(w, _variant(shock, volume=1e12))
-    s0 = copy.copy(shock)
-    s0.quotas = []
-    ref = simulate(w, s0)
+    ref = simulate(w, shock.replace(quotas=()))
     (rec,) = r.meta["quotas"]
     assert rec["premium"] == 0.0 and rec["rent"] == 0.0 and rec["status"] == "slack"
     np.testing.assert_array_equal(r.flows_cf, ref.flows_cf)
@@ -91,11 +87,9 @@ def test_tiny_quota_is_the_over_quota_result(case):
     r = simulate(w, _variant(shock, volume=1.0))
     # reference: the over-quota rate charged by hand on the covered share of the sector
     n, i, j = _cell(w)
-    s0 = copy.copy(shock)
-    s0.quotas = []
-    s0.tariffs = shock.tariffs.copy()
-    s0.tariffs[n, i, j] += OVER * EV_IMPORTS_USD / w.flows[n, i, j]
-    ref = simulate(w, s0)
+    tariffs = shock.tariffs.copy()
+    tariffs[n, i, j] += OVER * EV_IMPORTS_USD / w.flows[n, i, j]
+    ref = simulate(w, shock.replace(quotas=(), tariffs=tariffs))
     (rec,) = r.meta["quotas"]
     assert rec["status"] == "over-quota" and rec["premium"] == OVER
     assert rec["fill"] == 1.0
@@ -124,9 +118,7 @@ def test_quota_binding_at_baseline_starts_from_the_in_quota_rate(case):
     comp = compile_measures(w, ms)
     n, i, j = _cell(w)
     assert comp.tariffs[n, i, j] == pytest.approx(shock.tariffs[n, i, j] + EV_IMPORTS_USD / w.flows[n, i, j])
-    s = Shock(w).set_tariffs(comp.tariffs)
-    s.quotas = comp.quotas
-    r = simulate(w, s)
+    r = simulate(w, Shock(w, quotas=comp.quotas).set_tariffs(comp.tariffs))
     ref = simulate(w, _variant(shock, baseline_volume=60000.0))
     (rec,) = r.meta["quotas"]
     assert rec["status"] == "binding" and rec["volume"] == pytest.approx(QUOTA, rel=1e-6)
@@ -145,3 +137,27 @@ def test_summary_and_report_state_the_binding_quota():
     assert len(lines) == 1
     assert "ca-cn-ev-quota-2026" in lines[0] and "binding" in lines[0]
     assert "49,000 of 49,000 vehicles" in lines[0]
+
+
+def test_copy_keeps_the_quotas_regression(case):
+    # Shock.copy() used to drop the quota fields, so a copied deal shock solved the EV quota at
+    # the static rate with no error: Canada's real income -0.3425% instead of -0.3416%.
+    w, shock = case
+    twin = shock.copy()
+    assert twin.quotas == shock.quotas and twin.quota_rents == shock.quota_rents
+    assert twin.notes == shock.notes
+    a, b = simulate(w, shock), simulate(w, twin)
+    assert b.meta["quotas"] == a.meta["quotas"]
+    assert b.welfare().loc["CAN", "real_income"] == a.welfare().loc["CAN", "real_income"]
+    # and the quota matters for that number: without it the figure moves by about 0.001 pp
+    static = simulate(w, shock.replace(quotas=()))
+    gap = static.welfare().loc["CAN", "real_income"] - a.welfare().loc["CAN", "real_income"]
+    assert abs(gap) > 5e-4
+
+
+def test_shock_is_frozen(case):
+    _, shock = case
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        shock.quotas = ()
+    with pytest.raises(ValueError, match="read-only"):
+        shock.tariffs[0, 1, 0] = 0.5

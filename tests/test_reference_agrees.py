@@ -51,8 +51,7 @@ def test_synthetic_world_with_io_tariffs_and_embargo(deficits):
     np.testing.assert_allclose(e.X_new, r.X_new, rtol=RTOL)
     assert np.all(e.pi_new[2, 3, 1] == 0) and np.all(r.pi_new[2, 3, 1] == 0)
     # the public path (simulate, labelled Shock) gives the same answer
-    shock = Shock(w).set_tariffs(tau)
-    shock.trade_cost_hat = d_hat
+    shock = Shock(w, trade_cost_hat=d_hat).set_tariffs(tau)
     res = simulate(w, shock, deficits=deficits)
     np.testing.assert_allclose(res.w_hat, r.w_hat, rtol=RTOL)
     np.testing.assert_allclose(res.P_hat, r.P_hat, rtol=RTOL)

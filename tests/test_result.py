@@ -14,6 +14,7 @@ from tradeshock.errors import DataError
 from tradeshock.model import solve
 from tradeshock.model.welfare import cp_decomposition, real_income
 from tradeshock.simulate import resolved_baseline
+from tradeshock.shock import QuotaRent
 from tradeshock.synthetic import random_world
 
 
@@ -163,8 +164,8 @@ def test_arrays_and_metadata(result, world):
 
 
 def test_quota_rents_are_reported_in_meta(world):
-    s = Shock(world).tariff(imposer="C00", target="C01", rate=0.5)
-    s.quota_rents = [{"measure": "q", "importer": "C00", "exporter": "C01", "rent": 1.0}]
+    rent = QuotaRent(measure="q", importer="C00", exporter="C01", covered_flow=4.0, fill=0.5, rent=1.0)
+    s = Shock(world, quota_rents=(rent,)).tariff(imposer="C00", target="C01", rate=0.5)
     r = simulate(world, s)
     assert r.meta["quota_rents"][0]["measure"] == "q" and "marginal" in r.meta["quota_rents_note"]
     assert "quota_rents" not in simulate(world).meta

@@ -25,7 +25,9 @@ def test_tariff_rate_and_add(world):
     assert s.tariffs[0, 1, 0] == 0.25
     changed = s.tariffs != world.tariffs
     assert changed.sum() == (1 if world.tariffs[0, 1, 0] != 0.25 else 0)
-    s.tariff(imposer="C00", target="C01", sectors="s00", add=0.05)
+    t = s.tariff(imposer="C00", target="C01", sectors="s00", add=0.05)
+    assert s.tariffs[0, 1, 0] == 0.25 and len(s.log) == 1        # a verb returns a new shock
+    s = t
     assert s.tariffs[0, 1, 0] == pytest.approx(0.30)
     assert s.kappa_hat()[0, 1, 0] == pytest.approx(1.30 / (1 + world.tariffs[0, 1, 0]))
     assert not s.is_null and len(s.log) == 2
@@ -42,7 +44,7 @@ def test_defaults_cover_all_foreign_pairs_in_tradable_sectors_only(world):
 
 def test_trade_cost_compounds_and_symmetric(world):
     s = Shock(world).trade_cost(importer="C02", exporter="C03", change=0.1, symmetric=True)
-    s.trade_cost(importer="C02", exporter="C03", change=0.1)
+    s = s.trade_cost(importer="C02", exporter="C03", change=0.1)
     assert s.trade_cost_hat[2, 3, 0] == pytest.approx(1.21)
     assert s.trade_cost_hat[3, 2, 0] == pytest.approx(1.1)
     assert s.trade_cost_hat[0, 1, 0] == 1.0

@@ -87,18 +87,17 @@ def test_shock_for_another_world_is_refused(world):
 
 
 def test_nan_and_domestic_embargo_are_named_by_label(world):
-    s = Shock(world)
-    s.tariffs[1, 2, 0] = np.nan
+    def edited(name, where, value):
+        arr = np.array(getattr(Shock(world), name))
+        arr[where] = value
+        return Shock(world, **{name: arr})
+
     with pytest.raises(ShockError, match="importer C01, exporter C02, sector s00"):
-        simulate(world, s)
-    s = Shock(world)
-    s.trade_cost_hat[3, 3, 1] = np.inf
+        simulate(world, edited("tariffs", (1, 2, 0), np.nan))
     with pytest.raises(ShockError, match="C03's domestic sales of s01"):
-        simulate(world, s)
-    s = Shock(world)
-    s.tariffs[2, 1, 0] = -1.5
+        simulate(world, edited("trade_cost_hat", (3, 3, 1), np.inf))
     with pytest.raises(TradeshockError, match="-100%"):
-        simulate(world, s)
+        simulate(world, edited("tariffs", (2, 1, 0), -1.5))
 
 
 def test_wrong_argument_type(world):

@@ -28,8 +28,7 @@ def test_acr_one_sector(seed, theta, n, scale):
                      n_nontradable=0)
     rng = np.random.default_rng(seed)
     d = np.exp(scale * rng.uniform(-1, 1, size=(n, n, 1)))   # random cost changes, some up, some down
-    shock = Shock(w)
-    shock.trade_cost_hat = np.where(np.eye(n, dtype=bool)[:, :, None], 1.0, d)
+    shock = Shock(w, trade_cost_hat=np.where(np.eye(n, dtype=bool)[:, :, None], 1.0, d))
     r = simulate(w, shock)
     pi_hat_nn = np.diagonal(r.equilibrium.pi_new[:, :, 0]) / np.diagonal(r.baseline.pi[:, :, 0])
     expected = pi_hat_nn ** (-1.0 / theta) - 1.0

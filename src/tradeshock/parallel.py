@@ -34,7 +34,10 @@ import numpy as np
 from tradeshock import errors
 from tradeshock.errors import ConvergenceError, ShockError, TradeshockError, did_you_mean
 from tradeshock.model import Baseline, Equilibrium, solve
+from tradeshock.resolve import Deficits, as_shock, check_deficits
+from tradeshock.result import Result
 from tradeshock.shock import Shock
+from tradeshock.simulate import resolved_baseline, simulate
 from tradeshock.world import World
 
 __all__ = ["solve_many", "close_dask", "BACKENDS"]
@@ -147,16 +150,14 @@ class _RemoteTraceback(Exception):
         return f'\n"""\n{self.args[0]}"""'
 
 
-def _prepare(world: World, shocks: Iterable[Any], deficits: str | None):
+def _prepare(world: World, shocks: Iterable[Any], deficits: Deficits):
     """Compile scenarios to shocks and check every shock by label, in the caller."""
-    from tradeshock.simulate import _as_shock, _check_labels
-
     out = []
     for k, item in enumerate(shocks):
-        shock, scenario, d = _as_shock(world, item, deficits or "fixed")
+        shock, scenario, _ = as_shock(world, item, deficits or "fixed")
         label = _label(shock, scenario, k)
         try:
-            _check_labels(world, shock)
+            shock.check_fits(world)
         except ShockError as exc:
             raise ShockError(f"shock {label!r} (#{k} of the batch): {exc}") from None
         out.append((shock, scenario, label))
@@ -281,7 +282,7 @@ def _solve_dask(base: Baseline, tasks: list[Task], workers: int, solver_kw: dict
         client.cancel([base_f])
 
 
-def solve_many(world: World, shocks: Sequence[Any], deficits: str = "fixed",
+def solve_many(world: World, shocks: Sequence[Any], deficits: Deficits = "fixed",
                backend: Backend = "processes", workers: int | None = None, *,
                client: Any = None, mp_context: str | None = None, **solver_kw: Any) -> list:
     """Solve independent shocks on ``world``, in parallel on the local cores.
@@ -338,12 +339,9 @@ def solve_many(world: World, shocks: Sequence[Any], deficits: str = "fixed",
     ...           for c in ("CAN", "MEX", "CHN")]                            # doctest: +SKIP
     >>> results = solve_many(w, shocks, backend="processes")                 # doctest: +SKIP
     """
-    from tradeshock.result import Result
-    from tradeshock.simulate import resolved_baseline
-
     if client is not None:
         backend = "dask"
-    deficits = deficits or "fixed"
+    deficits = check_deficits(deficits or "fixed")
     if backend not in BACKENDS:
         raise TradeshockError(f"solve_many: backend={backend!r} is not one of "
                               f"{', '.join(BACKENDS)}" + did_you_mean(str(backend), BACKENDS))
@@ -396,8 +394,6 @@ def solve_many(world: World, shocks: Sequence[Any], deficits: str = "fixed",
 def _solve_quotas(world: World, shock: Any, scenario: Any, label: str, deficits: str,
                   solver_kw: dict) -> Any:
     """Solve one shock with tariff-rate quotas through ``simulate`` (the quota fixed point)."""
-    from tradeshock.simulate import simulate
-
     kw = {k: solver_kw[k] for k in ("tol", "max_iter") if k in solver_kw}
     try:
         res = simulate(world, shock, deficits, **kw)

@@ -89,9 +89,8 @@ class Result:
             "versions": {"tradeshock": tradeshock.__version__, "numpy": np.__version__,
                          "pandas": pd.__version__},
         }
-        rents = getattr(shock, "quota_rents", None)
-        if rents:
-            self.meta["quota_rents"] = list(rents)
+        if shock.quota_rents:
+            self.meta["quota_rents"] = [r.as_dict() for r in shock.quota_rents]
             self.meta["quota_rents_note"] = (
                 "binding quotas are modelled at their marginal (over-quota) rate on all imports of "
                 "the flow; the quota rent accrues to the importer, so revenue() and real_income "

@@ -168,12 +168,13 @@ class Scenario(BaseModel):
         """Compile to a :class:`~tradeshock.shock.Shock` on ``world`` (default: the scenario's).
 
         ``only`` keeps just those of :meth:`measure_labels` active (the base stays on).
-        The compiled quota rents are attached as ``shock.quota_rents``, and the quotas whose
-        marginal rate is decided on counterfactual volumes as ``shock.quotas`` (see
-        :mod:`tradeshock.quotas`; ``simulate`` solves them).
+        The shock carries the compiled quota rents (``shock.quota_rents``), the quotas whose
+        marginal rate is decided on counterfactual volumes (``shock.quotas``, typed
+        :class:`~tradeshock.shock.Quota` records that ``simulate`` solves) and the compiler's
+        ``notes``.
         """
         from tradeshock.rates import compile_measures
-        from tradeshock.shock import Shock
+        from tradeshock.shock import Quota, QuotaRent, Shock
         from tradeshock.world import World, load_world
 
         w = world if isinstance(world, World) else load_world(world or self.world)
@@ -191,18 +192,17 @@ class Scenario(BaseModel):
             p = e.params
             try:
                 if e.kind == "trade_cost":
-                    shock.trade_cost(importer=p.get("importer"), exporter=p.get("exporter"),
+                    shock = shock.trade_cost(importer=p.get("importer"), exporter=p.get("exporter"),
                                      sectors=p.get("sectors"), change=p["change"],
                                      symmetric=bool(p.get("symmetric", False)), label=e.label)
                 else:
-                    shock.embargo(imposer=p.get("imposer"), target=p.get("target"),
+                    shock = shock.embargo(imposer=p.get("imposer"), target=p.get("target"),
                                   sectors=p.get("sectors"), label=e.label)
             except Exception as exc:  # ShockError: labels not in this world
                 raise ScenarioError(f"{self.source}: measure {e.label!r}: {exc}") from None
-        shock.quota_rents = comp.quota_rents  # type: ignore[attr-defined]
-        shock.quotas = comp.quotas  # type: ignore[attr-defined]
-        shock.notes = comp.notes  # type: ignore[attr-defined]
-        return shock
+        return shock.replace(quotas=tuple(Quota.from_mapping(q) for q in comp.quotas),
+                             quota_rents=tuple(QuotaRent.from_mapping(r) for r in comp.quota_rents),
+                             notes=tuple(comp.notes))
 
     def __repr__(self) -> str:
         return (f"<Scenario {self.name!r} world={self.world} as_of={self.as_of} "

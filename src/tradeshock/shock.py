@@ -1,8 +1,11 @@
 """Shocks to a world: new tariffs, iceberg trade-cost changes and embargoes, built by label.
 
-A :class:`Shock` holds the counterfactual applied tariffs τ' and the proportional change in
-iceberg costs d̂ for every importer × exporter × sector, in the world's array order. An embargo
-is d̂ = ∞ and the engine treats it exactly (π' = 0), never as a large finite number.
+A :class:`Shock` is a frozen value: the counterfactual applied tariffs τ' and the proportional
+change in iceberg costs d̂ for every importer × exporter × sector, in the world's array order,
+plus the tariff-rate quotas to be decided on counterfactual volumes (:class:`Quota`), the static
+quota rents (:class:`QuotaRent`) and the compiler's notes. Each verb returns a *new* shock (the
+arrays are read-only), so a shock can be branched freely and never changes under a caller. An
+embargo is d̂ = ∞ and the engine treats it exactly (π' = 0), never as a large finite number.
 
 Examples
 --------
@@ -14,8 +17,9 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,31 +31,124 @@ from tradeshock.world import World
 Codes = str | Iterable[str] | None
 
 
-@dataclass
+@dataclass(frozen=True)
+class Quota:
+    """A tariff-rate quota on ``importer`` ← ``exporter`` whose marginal rate is decided on volumes.
+
+    ``cells`` are ``(sector, share)`` pairs: the share of the sector flow the quota products
+    cover. ``compiled_rate`` is the rate the static compile put into τ' (the in-quota rate, or
+    the over-quota rate when the quota binds at baseline volumes); volumes are in ``unit``.
+    """
+
+    measure: str
+    importer: str
+    exporter: str
+    cells: tuple[tuple[str, float], ...]
+    in_rate: float
+    over_rate: float
+    compiled_rate: float
+    baseline_volume: float
+    volume: float
+    unit: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cells", tuple((str(s), float(x)) for s, x in self.cells))
+
+    @classmethod
+    def from_mapping(cls, d: Mapping[str, Any]) -> Quota:
+        """A Quota from a compiled record (``tradeshock.rates.Compiled.quotas``)."""
+        return cls(**{f.name: d[f.name] for f in dataclasses.fields(cls) if f.name in d})
+
+    def key(self) -> tuple[str, str, str]:
+        """``(measure, importer, exporter)``: the flow this quota applies to."""
+        return (self.measure, self.importer, self.exporter)
+
+
+@dataclass(frozen=True)
+class QuotaRent:
+    """The static rent of a quota binding at baseline volumes (base-year US$ million)."""
+
+    measure: str
+    importer: str
+    exporter: str
+    covered_flow: float
+    fill: float
+    rent: float
+    unit: str = "US$ million, base year"
+
+    @classmethod
+    def from_mapping(cls, d: Mapping[str, Any]) -> QuotaRent:
+        """A QuotaRent from a compiled record (``tradeshock.rates.Compiled.quota_rents``)."""
+        return cls(**{f.name: d[f.name] for f in dataclasses.fields(cls) if f.name in d})
+
+    def key(self) -> tuple[str, str, str]:
+        """``(measure, importer, exporter)``: the flow this rent arises on."""
+        return (self.measure, self.importer, self.exporter)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The record as a plain mapping (for ``Result.meta`` and ``run.json``)."""
+        return dataclasses.asdict(self)
+
+
+def _frozen_array(x: Any) -> np.ndarray:
+    """A read-only float copy of ``x``."""
+    a = np.array(x, dtype=float, copy=True)
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
 class Shock:
-    """Counterfactual tariffs and trade costs for a :class:`World`, built with chainable verbs.
+    """Counterfactual tariffs and trade costs for a :class:`World`, a frozen value built by verbs.
+
+    ``Shock(world)`` is the null shock; each verb returns a new Shock.
 
     Attributes
     ----------
     world
         The baseline the shock applies to.
     tariffs
-        τ'_ni^j, (N, N, J): the new applied tariffs (start: the baseline's).
-    trade_cost
-        d̂_ni^j, (N, N, J): proportional change in iceberg costs (1 = none, ∞ = embargo).
+        τ'_ni^j, (N, N, J): the new applied tariffs (default: the baseline's); read-only.
+    trade_cost_hat
+        d̂_ni^j, (N, N, J): proportional change in iceberg costs (1 = none, ∞ = embargo);
+        read-only.
     log
         One record per verb applied (for reports and reproducibility).
+    quotas
+        Tariff-rate quotas decided on counterfactual volumes by ``simulate``.
+    quota_rents
+        Static rents of quotas binding at baseline volumes (reported in ``Result.meta``).
+    notes
+        What the measures compiler adjusted (coverage scaled to cited trade, ...).
 
     """
 
     world: World
-    tariffs: np.ndarray = field(init=False)
-    trade_cost_hat: np.ndarray = field(init=False)
-    log: list[dict[str, Any]] = field(default_factory=list, init=False)
+    tariffs: np.ndarray = None  # type: ignore[assignment]
+    trade_cost_hat: np.ndarray = None  # type: ignore[assignment]
+    log: tuple[Mapping[str, Any], ...] = ()
+    quotas: tuple[Quota, ...] = ()
+    quota_rents: tuple[QuotaRent, ...] = ()
+    notes: tuple[str, ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
-        self.tariffs = np.array(self.world.tariffs, dtype=float, copy=True)
-        self.trade_cost_hat = np.ones_like(self.tariffs)
+        t = self.world.tariffs if self.tariffs is None else self.tariffs
+        d = np.ones(np.shape(self.world.tariffs)) if self.trade_cost_hat is None else self.trade_cost_hat
+        object.__setattr__(self, "tariffs", _frozen_array(t))
+        object.__setattr__(self, "trade_cost_hat", _frozen_array(d))
+        object.__setattr__(self, "log", tuple(dict(r) for r in self.log))
+        object.__setattr__(self, "quotas", tuple(q if isinstance(q, Quota) else Quota.from_mapping(q)
+                                                 for q in self.quotas))
+        object.__setattr__(self, "quota_rents", tuple(
+            r if isinstance(r, QuotaRent) else QuotaRent.from_mapping(r) for r in self.quota_rents))
+        object.__setattr__(self, "notes", tuple(str(x) for x in self.notes))
+
+    def replace(self, **changes: Any) -> Shock:
+        """A new Shock with ``changes`` (``dataclasses.replace``; arrays are copied read-only)."""
+        return dataclasses.replace(self, **changes)
+
+    def _logged(self, record: dict[str, Any], **changes: Any) -> Shock:
+        return dataclasses.replace(self, log=self.log + (record,), **changes)
 
     # ----------------------------------------------------------- selection
     def _countries(self, codes: Codes, what: str) -> np.ndarray:
@@ -114,16 +211,14 @@ class Shock:
             r = self._number(rate, "rate", "tariff")
             if r <= -1:
                 raise ShockError(f"tariff.rate {r} is at or below -100%; rates are fractions (0.25 = 25%)")
-            self.tariffs = np.where(mask, r, self.tariffs)
+            new = np.where(mask, r, self.tariffs)
         else:
             a = self._number(add, "add", "tariff")
             new = np.where(mask, self.tariffs + a, self.tariffs)
             if np.any(new <= -1):
                 raise ShockError(f"tariff.add {a} takes a tariff to or below -100%")
-            self.tariffs = new
-        self.log.append({"verb": "tariff", "imposer": imposer, "target": target, "sectors": sectors,
-                         "rate": rate, "add": add, "label": label})
-        return self
+        return self._logged({"verb": "tariff", "imposer": imposer, "target": target, "sectors": sectors,
+                             "rate": rate, "add": add, "label": label}, tariffs=new)
 
     def set_tariffs(self, tariffs: np.ndarray, label: str = "") -> Shock:
         """Replace the whole (N, N, J) counterfactual tariff array (as compiled from measures)."""
@@ -135,9 +230,8 @@ class Shock:
         if np.any(t <= -1):
             raise ShockError("tariff array has a rate at or below -100%")
         n = self.world.n_countries
-        self.tariffs = np.where(np.eye(n, dtype=bool)[:, :, None], 0.0, t)
-        self.log.append({"verb": "set_tariffs", "label": label})
-        return self
+        return self._logged({"verb": "set_tariffs", "label": label},
+                            tariffs=np.where(np.eye(n, dtype=bool)[:, :, None], 0.0, t))
 
     def trade_cost(self, importer: Codes = None, exporter: Codes = None, sectors: Codes = None, *,
                    change: float, symmetric: bool = False, label: str = "") -> Shock:
@@ -152,10 +246,10 @@ class Shock:
         mask = self._mask(importer, exporter, sectors, "trade_cost")
         if symmetric:
             mask = mask | mask.transpose(1, 0, 2)
-        self.trade_cost_hat = np.where(mask, self.trade_cost_hat * (1.0 + c), self.trade_cost_hat)
-        self.log.append({"verb": "trade_cost", "importer": importer, "exporter": exporter,
-                         "sectors": sectors, "change": c, "symmetric": symmetric, "label": label})
-        return self
+        new = np.where(mask, self.trade_cost_hat * (1.0 + c), self.trade_cost_hat)
+        return self._logged({"verb": "trade_cost", "importer": importer, "exporter": exporter,
+                             "sectors": sectors, "change": c, "symmetric": symmetric, "label": label},
+                            trade_cost_hat=new)
 
     def embargo(self, imposer: Codes = None, target: Codes = None, sectors: Codes = None, *,
                 label: str = "") -> Shock:
@@ -167,18 +261,62 @@ class Shock:
             if same and len(imp) == 1 and len(tgt) == 1:
                 raise ShockError(f"embargo: {same.pop()} cannot embargo its own domestic sales")
         mask = self._mask(imposer, target, sectors, "embargo")
-        self.trade_cost_hat = np.where(mask, np.inf, self.trade_cost_hat)
-        self.log.append({"verb": "embargo", "imposer": imposer, "target": target,
-                         "sectors": sectors, "label": label})
-        return self
+        return self._logged({"verb": "embargo", "imposer": imposer, "target": target,
+                             "sectors": sectors, "label": label},
+                            trade_cost_hat=np.where(mask, np.inf, self.trade_cost_hat))
 
     def copy(self) -> Shock:
-        """An independent copy (same world; arrays and log copied) to branch a shock."""
-        new = Shock(self.world)
-        new.tariffs = self.tariffs.copy()
-        new.trade_cost_hat = self.trade_cost_hat.copy()
-        new.log = [dict(entry) for entry in self.log]
-        return new
+        """An equal, independent shock (every field kept, quotas included): ``dataclasses.replace``."""
+        return dataclasses.replace(self)
+
+    def check_fits(self, world: World) -> None:
+        """Reject a shock built for another world, NaN entries or a domestic embargo, by label.
+
+        Raises
+        ------
+        ShockError
+            Names the importer, exporter and sector of the first bad entry.
+        """
+        shock = self
+        sw = shock.world
+        if sw is not world and (tuple(sw.countries) != tuple(world.countries)
+                                or tuple(sw.sectors) != tuple(world.sectors)):
+            raise ShockError(f"the shock was built for world {sw.name!r} "
+                             f"({sw.n_countries} countries x {sw.n_sectors} sectors), not "
+                             f"{world.name!r} ({world.n_countries} x {world.n_sectors}); "
+                             "build it with Shock(world) on the world you simulate")
+        shape = (world.n_countries, world.n_countries, world.n_sectors)
+
+        def where(mask: np.ndarray) -> str:
+            n, i, j = np.argwhere(mask)[0]
+            return (f"importer {world.countries[n]}, exporter {world.countries[i]}, "
+                    f"sector {world.sectors[j]}")
+
+        for name in ("tariffs", "trade_cost_hat"):
+            arr = np.asarray(getattr(shock, name), dtype=float)
+            if arr.shape != shape:
+                raise ShockError(f"shock.{name} has shape {arr.shape}, world {world.name!r} needs {shape}")
+            if np.any(np.isnan(arr)):
+                raise ShockError(f"shock.{name} is NaN at {where(np.isnan(arr))}")
+        t = np.asarray(shock.tariffs, dtype=float)
+        if np.any(np.isinf(t)):
+            raise ShockError(f"shock.tariffs is infinite at {where(np.isinf(t))}; use an embargo instead")
+        if np.any(t <= -1):
+            raise ShockError(f"shock.tariffs is at or below -100% at {where(t <= -1)}")
+        d = np.asarray(shock.trade_cost_hat, dtype=float)
+        if np.any(d <= 0):
+            raise ShockError(f"shock.trade_cost_hat is not positive at {where(d <= 0)}")
+        n = world.n_countries
+        dom = np.isinf(d[np.arange(n), np.arange(n), :])
+        if np.any(dom):
+            c, j = np.argwhere(dom)[0]
+            raise ShockError(f"the shock embargoes {world.countries[c]}'s domestic sales of "
+                             f"{world.sectors[j]}; a country cannot embargo itself")
+        cut = np.all(np.isinf(d) | (world.trade_shares == 0), axis=1) & (world.expenditure > 0)
+        if np.any(cut):
+            c, j = np.argwhere(cut)[0]
+            raise ShockError(f"the shock leaves {world.countries[c]} with no supplier of "
+                             f"{world.sectors[j]} (all sources with a positive share are embargoed)")
 
     # ------------------------------------------------------------ inspection
     @property

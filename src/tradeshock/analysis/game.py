@@ -309,7 +309,7 @@ class Game:
         for m in moves:
             for verb in m.shock:
                 (name, args), = verb.items()
-                getattr(shock, name)(**dict(args), label=f"{m.id}")
+                shock = getattr(shock, name)(**dict(args), label=f"{m.id}")
         return shock
 
 

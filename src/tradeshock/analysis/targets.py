@@ -284,13 +284,13 @@ class Lever:
         return 0.9 if self.kind == "trade_cost" else 1.0
 
     def apply(self, shock: Shock, country: str, partners: Sequence[str], value: float) -> Shock:
-        """Add the lever at size ``value`` to ``shock`` (in place) and return it."""
+        """``shock`` with the lever added at size ``value`` (a new Shock)."""
         sectors = list(self.sectors) if self.sectors else None
         if self.kind == "trade_cost":
             if value != 0:
-                shock.trade_cost(importer=list(partners), exporter=country, sectors=sectors,
-                                 change=-value, symmetric=not self.one_way,
-                                 label=f"lever trade_cost -{value:.4f}")
+                shock = shock.trade_cost(importer=list(partners), exporter=country, sectors=sectors,
+                                         change=-value, symmetric=not self.one_way,
+                                         label=f"lever trade_cost -{value:.4f}")
             return shock
         w = shock.world
         n = w.n_countries
@@ -307,8 +307,7 @@ class Lever:
         if self.kind == "fta":
             mask[c, p, :] = sec                  # the country's tariffs on the partners' goods
         new = np.where(mask, shock.tariffs * (1.0 - value), shock.tariffs)
-        shock.set_tariffs(new, label=f"lever {self.kind} {value:.4f}")
-        return shock
+        return shock.set_tariffs(new, label=f"lever {self.kind} {value:.4f}")
 
     def describe(self, value: float, country: str, partners: Sequence[str],
                  all_sectors: Sequence[str] = ()) -> str:
@@ -472,7 +471,7 @@ class TargetResult:
 
 
 def _base_shock(world: World, base: Any) -> Shock:
-    """A fresh Shock carrying the base scenario's (or shock's) τ' and d̂."""
+    """A fresh Shock carrying the base scenario's (or shock's) τ' and d̂ (not its quotas)."""
     s = Shock(world)
     if base is None:
         return s
@@ -480,9 +479,7 @@ def _base_shock(world: World, base: Any) -> Shock:
         src = base
     else:
         src = _load(base).to_shock(world)
-    s.set_tariffs(np.array(src.tariffs, copy=True), label="base")
-    s.trade_cost_hat = np.array(src.trade_cost_hat, copy=True)
-    return s
+    return s.set_tariffs(src.tariffs, label="base").replace(trade_cost_hat=src.trade_cost_hat)
 
 
 def solve_target(world: World | str, country: str, target: str | Mapping[str, Any] | Target,
@@ -569,7 +566,7 @@ def solve_target(world: World | str, country: str, target: str | Mapping[str, An
             raise ConvergenceError(f"target search for {target.describe()} used {max_solves} "
                                    "solves without meeting the tolerance; loosen tol= or check "
                                    "that the lever moves the metric")
-        shock = lever.apply(_copy_shock(base_shock), country, lever_partners, s)
+        shock = lever.apply(base_shock, country, lever_partners, s)
         t = time.perf_counter()
         res = simulate_fn(world, shock, deficits=deficits, **solver_kw)
         m = metric_value(res, country, target, tgt_partners)
@@ -672,14 +669,6 @@ def _load(sc: Any) -> Any:
     from tradeshock.analysis.attribution import load_scenario
 
     return load_scenario(sc)
-
-
-def _copy_shock(shock: Shock) -> Shock:
-    s = Shock(shock.world)
-    s.tariffs = np.array(shock.tariffs, copy=True)
-    s.trade_cost_hat = np.array(shock.trade_cost_hat, copy=True)
-    s.log = list(shock.log)
-    return s
 
 
 def _brent(f: Callable[[float], float], a: float, b: float, fa: float, fb: float,
