@@ -40,7 +40,7 @@ from tradeshock.shock import Shock
 from tradeshock.simulate import resolved_baseline, simulate
 from tradeshock.world import World
 
-__all__ = ["solve_many", "close_dask", "BACKENDS"]
+__all__ = ["solve_many", "solve_draws", "close_dask", "BACKENDS"]
 
 Backend = Literal["processes", "dask", "serial"]
 #: The available backends.
@@ -401,3 +401,103 @@ def _solve_quotas(world: World, shock: Any, scenario: Any, label: str, deficits:
         raise ConvergenceError(f"shock {label!r}: {exc}", exc.diagnostics) from exc
     res.scenario = scenario
     return res
+
+
+# ----------------------------------------------------------------- elasticity draws
+_DRAW_JOB: dict[str, Any] = {}
+
+
+def _init_draws(job: dict[str, Any]) -> None:
+    """Process-pool initializer of :func:`solve_draws`: the shared inputs, once per worker."""
+    _DRAW_JOB.clear()
+    _DRAW_JOB.update(job)
+
+
+def _draw_chunk(thetas: np.ndarray) -> tuple:
+    """Solve a block of draws in a worker; failures come back as values (see :func:`_run`)."""
+    from tradeshock.model.batch import solve_draws as engine_draws
+
+    job = _DRAW_JOB
+    try:
+        return ("ok", engine_draws(job["raw"], thetas, job["tau"], job["dhat"],
+                                   deficit_base=job["d0"], central=job["central"],
+                                   reduce=job["reduce"], **job["kw"]))
+    except Exception as exc:  # noqa: BLE001 - sent back to the caller with its type
+        return ("error", 0, type(exc).__name__, str(exc), getattr(exc, "diagnostics", None),
+                traceback.format_exc())
+
+
+def solve_draws(world: World, shock: Any, thetas: Any, deficits: str = "fixed",
+                backend: Literal["processes", "serial"] = "processes", workers: int | None = None,
+                *, reduce: Any = None, mp_context: str | None = None, **solver_kw: Any) -> list:
+    """Solve ``shock`` on ``world`` once per draw of the trade elasticities, on the local cores.
+
+    For each draw θ_d the baseline is re-solved with θ_d (warm-started from the central θ's
+    re-solved baseline) and the counterfactual solved on it (warm-started from the central
+    counterfactual): the engine's :func:`tradeshock.model.batch.solve_draws`, here split into
+    one contiguous block of draws per worker.
+
+    Parameters
+    ----------
+    world, shock
+        The world and a :class:`~tradeshock.shock.Shock` (or Scenario) without tariff-rate
+        quotas.
+    thetas
+        Array ``[draw, sector]`` of trade elasticities, sectors in ``world.sectors`` order.
+    deficits
+        ``"fixed"`` or ``"zero"``, as in :func:`~tradeshock.simulate.simulate`.
+    backend, workers
+        ``"processes"`` (default; ``workers`` defaults to the number of cores) or ``"serial"``.
+    reduce
+        Optional ``reduce(theta, baseline_d, baseline_solve_d, counterfactual_d)`` → what to keep
+        per draw (a module-level function, so it reaches worker processes); default a
+        :class:`tradeshock.model.batch.Draw` (ŵ, P̂, exact real-income change, iterations).
+    mp_context
+        Start method of the process pool (as in :func:`solve_many`).
+    **solver_kw
+        Passed to every solve (``tol``, ``max_iter``, ``kernels``).
+
+    Returns
+    -------
+    list
+        One entry per draw, in order; identical whatever the backend or number of workers.
+
+    """
+    from tradeshock.model import baseline_from_world
+    from tradeshock.simulate import resolved_baseline
+
+    if backend not in ("processes", "serial"):
+        raise TradeshockError(f"solve_draws: backend={backend!r}; use 'processes' or 'serial'"
+                              + did_you_mean(str(backend), ("processes", "serial")))
+    prepared = _prepare(world, [shock], deficits)
+    shock0, _, label = prepared[0]
+    if getattr(shock0, "quotas", None):
+        raise ShockError(f"solve_draws: shock {label!r} has tariff-rate quotas; elasticity draws "
+                         "support tariff and trade-cost shocks only")
+    thetas = np.asarray(thetas, dtype=float)
+    if thetas.ndim != 2 or thetas.shape[1] != world.n_sectors:
+        raise ShockError(f"solve_draws: thetas must be an array [draw, sector] with "
+                         f"{world.n_sectors} sectors (world {world.name!r}), got shape {thetas.shape}")
+    base_kw = {k: solver_kw[k] for k in _BASELINE_KW if k in solver_kw}
+    base_c, eq0_c = resolved_baseline(world, deficits, **base_kw)
+    tau, dhat = np.asarray(shock0.tariffs, dtype=float), np.asarray(shock0.trade_cost_hat, dtype=float)
+    eq_c = solve(base_c, tau, dhat, base_c.deficit, **solver_kw)
+    job = {"raw": baseline_from_world(world), "tau": tau, "dhat": dhat, "d0": base_c.deficit,
+           "central": (eq0_c, eq_c), "reduce": reduce, "kw": solver_kw}
+    n = min(int(workers or os.cpu_count() or 1), len(thetas))
+    if workers is not None and int(workers) < 1:
+        raise TradeshockError(f"solve_draws: workers={workers!r}; need at least 1")
+    if backend == "serial" or n <= 1:
+        _init_draws(job)
+        outcomes = [_draw_chunk(thetas)]
+    else:
+        blocks = np.array_split(np.arange(len(thetas)), n)
+        with ProcessPoolExecutor(max_workers=n, mp_context=_context(mp_context),
+                                 initializer=_init_draws, initargs=(job,)) as pool:
+            outcomes = list(pool.map(_draw_chunk, [thetas[b] for b in blocks]))
+    out: list = []
+    for outcome in outcomes:
+        if outcome[0] == "error":
+            _raise(outcome, label)
+        out.extend(outcome[1])
+    return out

@@ -126,8 +126,15 @@ def expenditure(pi_new: np.ndarray, tariffs_new: np.ndarray, income_exog: np.nda
     solution), which costs a few O(N²J + NJ²) products instead of a dense LU. ``income_exog``
     is ŵ_n w_n L_n + D'_n, (N,). Falls back to a dense solve if GMRES stalls.
     """
-    n, j = final_share.shape
     sales, rev = _operator_parts(pi_new, tariffs_new)
+    return expenditure_from_parts(sales, rev, income_exog, io_share, final_share, X0, rtol)
+
+
+def expenditure_from_parts(sales: np.ndarray, rev: np.ndarray, income_exog: np.ndarray,
+                           io_share: np.ndarray, final_share: np.ndarray,
+                           X0: np.ndarray | None = None, rtol: float = 1e-13) -> np.ndarray:
+    """:func:`expenditure` given the operator parts π'/(1+τ') and r (computed once per step)."""
+    n, j = final_share.shape
     sales_t = np.ascontiguousarray(sales.transpose(2, 1, 0))
     b = (final_share * income_exog[:, None]).ravel()
 

@@ -23,6 +23,7 @@ price (2), expenditure (4) and trade-balance (5) equations evaluated at the retu
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ from tradeshock.errors import ConvergenceError, ShockError
 from tradeshock.model import equations as eqs
 from tradeshock.model.anderson import Anderson
 from tradeshock.model.baseline import Baseline
+from tradeshock.model.kernels import make_step, resolve_kernels
 from tradeshock.model.newton import solve_no_io
 
 __all__ = ["Equilibrium", "solve", "check_shock"]
@@ -148,7 +150,8 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
           trade_cost_hat: np.ndarray | None = None, deficit_new: np.ndarray | None = None, *,
           tol: float = 1e-10, max_iter: int = 1000, beta: float = 0.5, memory: int = 8,
           raise_on_failure: bool = True, precondition: bool = True, method: str = "auto",
-          labels: tuple[Sequence[str], Sequence[str]] | None = None) -> Equilibrium:
+          labels: tuple[Sequence[str], Sequence[str]] | None = None, kernels: str | None = None,
+          start: Equilibrium | None = None) -> Equilibrium:
     """Solve for the counterfactual equilibrium of ``base`` under new tariffs and trade costs.
 
     Parameters
@@ -180,6 +183,14 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
     raise_on_failure
         Raise :class:`ConvergenceError` (with the diagnostics) when not converged; if False,
         return the unconverged equilibrium flagged ``converged=False``.
+    kernels
+        Arithmetic of the general algorithm: ``"numba"`` (compiled, fused kernels,
+        :mod:`~tradeshock.model.fused`), ``"numpy"`` (plain NumPy) or ``"auto"``; default
+        ``$TRADESHOCK_KERNELS``, else auto (Numba when installed). Same iterates up to rounding.
+    start
+        A solution of a nearby problem on a baseline of the same size (e.g. the central
+        elasticities' solution when re-solving per draw) to start the general algorithm from;
+        default: no change (ŵ = P̂ = 1, X' = X).
 
     Returns
     -------
@@ -222,50 +233,29 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
             if max(best[5:8]) <= tol:
                 return _finish(best, tau1, d1, wl, tol, 0, t0, raise_on_failure,
                                rev=(st.r * st.X).sum(axis=1))
+    step = make_step(resolve_kernels(kernels), weights, tau1, gam, io, alpha, theta)
     wl_total = wl.sum()
     outer_res = 1.0
-
-    log_w = np.zeros(n)
-    log_P = np.zeros((n, j))
-    X = base.X.copy()
+    log_w, log_P, X = _starting_point(base, start, wl)
     mixer = Anderson(memory, beta)
     precond = _wage_preconditioner(base) if precondition else np.ones(n)
     best = None
-    inner_mixer = Anderson(5, 1.0)
     inner_total = 0
-
-    weights_t = eqs.batched_weights(weights)
-
-    def inner(log_w: np.ndarray, log_P: np.ndarray, inner_tol: float) -> tuple[np.ndarray, int]:
-        inner_mixer.reset()
-        for k in range(1, 10_001):
-            lp_new = eqs.log_price_index(eqs.input_cost(log_w, log_P, gam, io), weights_t, theta)
-            f = lp_new - log_P
-            if np.max(np.abs(f)) <= inner_tol:
-                return lp_new, k
-            log_P = inner_mixer.step(log_P, f)
-        return lp_new, k
 
     for it in range(1, max_iter + 1):
         # inexact inner solves: tighten the price loop as the wage loop converges
-        log_P, k = inner(log_w, log_P, max(0.1 * tol, min(1e-6, 1e-3 * outer_res)))
+        log_P, k = step.prices(log_w, log_P, max(0.1 * tol, min(1e-6, 1e-3 * outer_res)))
         inner_total += k
-        log_c = eqs.input_cost(log_w, log_P, gam, io)
-        lp_check, pi_new = eqs.price_index(log_c, weights, theta)
+        log_c, res_p = step.shares(log_w, log_P)        # (1)-(3) and the parts of (4), once
         w_hat = np.exp(log_w)
         exog = w_hat * wl + d1
         # inexact linear solves too: the GMRES tolerance follows the wage residual down
-        X = eqs.expenditure(pi_new, tau1, exog, io, alpha, X0=X,
-                            rtol=max(min(1e-13, 1e-3 * tol), min(1e-6, 1e-4 * outer_res)))
-        M = eqs.flows(pi_new, X, tau1)
-        va_new = eqs.value_added(M, gam)
-        res_p = float(np.max(np.abs(lp_check - log_P)))
-        res_x = float(np.max(np.abs(eqs.expenditure_residual(X, pi_new, tau1, exog, io, alpha))
-                             / np.maximum(X.sum(axis=1, keepdims=True), 1e-300)))
-        res_tb = float(np.max(np.abs(eqs.trade_balance(M, d1)) / (w_hat * wl)))
+        X = step.expenditure(exog, X, max(min(1e-13, 1e-3 * tol), min(1e-6, 1e-4 * outer_res)))
+        res_x, va_new, tb = step.closing(X, exog, d1)
+        res_tb = float(np.max(np.abs(tb) / (w_hat * wl)))
         if not (np.isfinite(res_p) and np.isfinite(res_x) and np.isfinite(res_tb)):
             break
-        best = (log_w, log_P, log_c, pi_new, X, res_p, res_x, res_tb, it)
+        best = (log_w, log_P, log_c, None, X, res_p, res_x, res_tb, it)
         if res_p <= tol and res_x <= tol and res_tb <= tol:
             break
         f = np.log(np.maximum(va_new, 1e-300)) - (log_w + np.log(wl))
@@ -276,7 +266,29 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
     if best is None:
         eq = _failed(n, j, tau1, d1, it, inner_total, time.perf_counter() - t0)
         return _raise_if(eq, tol, raise_on_failure)
+    best = best[:3] + (step.trade_shares(best[2]),) + best[4:]
     return _finish(best, tau1, d1, wl, tol, inner_total, t0, raise_on_failure)
+
+
+def _starting_point(base: Baseline, start: Equilibrium | None,
+                    wl: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ln ŵ, ln P̂, X') to start from: the baseline (no change), or a nearby solution's.
+
+    A warm start only changes where the iteration begins (and so how many steps it takes), not
+    what it converges to; ŵ is re-normalised to this baseline's numéraire.
+    """
+    n, j = base.X.shape
+    if start is None:
+        return np.zeros(n), np.zeros((n, j)), base.X.copy()
+    w0, p0, x0 = (np.asarray(a, dtype=float) for a in (start.w_hat, start.P_hat, start.X_new))
+    if (w0.shape != (n,) or p0.shape != (n, j) or x0.shape != (n, j)
+            or not (np.all(w0 > 0) and np.all(p0 > 0) and np.all(np.isfinite(x0))
+                    and np.all(np.isfinite(w0)) and np.all(np.isfinite(p0)))):
+        raise ValueError(f"start: need a finite, positive solution of shape ({n},), ({n}, {j}); "
+                         "pass a converged Equilibrium of a world of the same size")
+    log_w = np.log(w0)
+    log_w = log_w - np.log((np.exp(log_w) * wl).sum() / wl.sum())
+    return log_w, np.log(p0), np.array(x0, copy=True)
 
 
 def _use_newton(base: Baseline, method: str) -> bool:
@@ -366,6 +378,9 @@ def _wage_preconditioner(base: Baseline) -> np.ndarray:
     away from it with elasticity θ^j (1 − π_mn^j). Scaling the wage residual by it makes the
     plain iteration roughly a Newton step, which Anderson mixing then refines.
     """
+    hit = _PRECOND.get(base)
+    if hit is not None:
+        return hit
     M = base.flows
     Y = M.sum(axis=0)                                                    # (n, j) sales of n
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -373,7 +388,14 @@ def _wage_preconditioner(base: Baseline) -> np.ndarray:
     eps_nj = base.theta[None, :] * (mix * (1.0 - base.pi)).sum(axis=0)  # (n, j)
     va = base.va_share * Y
     v = va / va.sum(axis=1, keepdims=True)
-    return 1.0 / (1.0 + (v * base.va_share * eps_nj).sum(axis=1))
+    out = 1.0 / (1.0 + (v * base.va_share * eps_nj).sum(axis=1))
+    out.setflags(write=False)
+    _PRECOND[base] = out
+    return out
+
+
+#: The preconditioner depends on the baseline only: computed once per (frozen) Baseline.
+_PRECOND: weakref.WeakKeyDictionary[Baseline, np.ndarray] = weakref.WeakKeyDictionary()
 
 
 def _failed(n: int, j: int, tau1: np.ndarray, d1: np.ndarray, it: int, inner: int,
