@@ -38,7 +38,26 @@ def lib():
     ("us-s232-mhdv", 0.25, D(2025, 11, 1), None),
     ("us-s232-buses", 0.10, D(2025, 11, 1), None),
     ("us-s232-softwood-lumber", 0.10, D(2025, 10, 14), None),
-    ("us-s232-copper-50", 0.50, D(2025, 8, 1), None),
+    # copper moved into the April 2026 metals tiers (Ashurst Perkins Coie; tradefacts.io)
+    ("us-s232-copper-50", 0.50, D(2025, 8, 1), D(2026, 4, 6)),
+    ("us-s232-metals-tier-ia", 0.50, D(2026, 4, 6), None),
+    ("us-s232-metals-tier-ib", 0.25, D(2026, 4, 6), None),
+    ("us-s232-metals-tier-iii", 0.15, D(2026, 4, 6), D(2028, 1, 1)),
+    # semiconductors 25% from 2026-01-15 (Proclamation 11002; EY); pharma collection 2026-07-31
+    ("us-s232-semiconductors-25", 0.25, D(2026, 1, 15), None),
+    ("us-s232-pharma-patented-100", 1.00, D(2026, 7, 31), None),
+    # Canada's steel package of 2025-12-26 (EY 2025-12-19; Norton Rose Fulbright)
+    ("ca-steel-trq-nonfta-50", 0.50, D(2025, 8, 1), D(2025, 12, 26)),
+    ("ca-steel-trq-nonfta-20", 0.50, D(2025, 12, 26), None),
+    ("ca-steel-trq-fta-75", 0.50, D(2025, 12, 26), None),
+    ("ca-steel-derivatives-25", 0.25, D(2025, 12, 26), None),
+    # China on the US: energy tariffs from 2025-02-10; the 24 suspended points return 2026-11-10
+    ("cn-retaliation-us-energy-15", 0.15, D(2025, 2, 10), None),
+    ("cn-retaliation-us-energy-10", 0.10, D(2025, 2, 10), None),
+    ("cn-retaliation-us-10", 0.10, D(2025, 5, 14), None),
+    ("cn-retaliation-us-34-2026-11", 0.34, D(2026, 11, 10), None),
+    # Mexico's 2026 tariffs on non-FTA countries: cars 20% -> 50%
+    ("mx-nonfta-cars-50", 0.30, D(2026, 1, 1), None),
     # FACTS 1.10: Section 122 10% from 2026-02-24 for 150 days
     ("us-s122-10", 0.10, D(2026, 2, 24), D(2026, 7, 24)),
     # FACTS 2.1, 2.2
@@ -94,7 +113,7 @@ def test_supersedes_ev_surtax_and_prelim_ad(lib):
 
 
 def test_every_record_has_a_source_and_family(lib):
-    assert len(lib) >= 60
+    assert len(lib) >= 78
     for m in lib:
         assert m.sources and all(s.title for s in m.sources), m.id
         assert m.family, m.id
@@ -189,3 +208,95 @@ def test_ev_records_carry_the_cited_ev_imports(lib):
     q = lib.get("ca-cn-ev-quota-2026")
     assert (q.start.year, q.start.month) == (2026, 3) and q.uncertain
     assert max(41678, 44400) < q.quota.volume               # both 2023 counts are under the quota
+
+
+# ------------------------------------------------------------------ late-2026 records and schema
+def test_every_record_has_a_source_url(lib):
+    """Every record names at least one source with a URL (the Reagan-ad threat had none)."""
+    empty = [m.id for m in lib if not any(s.url for s in m.sources)]
+    assert empty == []
+
+
+def test_tier_iii_is_an_mfn_top_up(lib):
+    m = lib.get("us-s232-metals-tier-iii")
+    assert m.mode == "top_up" and m.rate == pytest.approx(0.15)
+
+
+def test_softwood_232_scope_has_no_hardwood_lines(lib):
+    """HS 4403/4406/4407 also hold hardwood; only coniferous subheadings stay in scope."""
+    hs = lib.get("us-s232-softwood-lumber").products.hs
+    assert all(len(c) == 6 for c in hs)
+    assert "440791" not in hs and "4407" not in hs and "440712" in hs
+
+
+def test_ev_quota_terms(lib):
+    """GAC: 49,000 in year 1, +6.5% a year, March-February year, first window 24,500, 2,910 used."""
+    q = lib.get("ca-cn-ev-quota-2026").quota
+    assert q.volume_in_year(0) == pytest.approx(49_000)
+    assert q.volume_in_year(4) == pytest.approx(49_000 * 1.065 ** 4)   # 63,040 in year 5
+    assert q.year_start == "03-01" and q.windows == 2 and q.carry_over
+    obs = q.observed[0]
+    assert (obs.volume, obs.quota) == (2910, 24500)
+    assert obs.volume / obs.quota == pytest.approx(0.1188, abs=1e-4)
+
+
+def test_in_force_today_keeps_chinas_10_until_the_suspension_ends(lib):
+    ids = {m.id for m in lib.in_force(D(2026, 11, 9)) if m.imposer == "CHN"}
+    assert "cn-retaliation-us-10" in ids and "cn-retaliation-us-34-2026-11" not in ids
+    ids = {m.id for m in lib.in_force(D(2026, 11, 10)) if m.imposer == "CHN"}
+    assert "cn-retaliation-us-34-2026-11" in ids and "cn-retaliation-us-10" not in ids
+
+
+def test_coverage_dates_per_imposer(lib):
+    assert set(lib.coverage) >= {"USA", "CAN", "CHN", "MEX"}
+    assert lib.covered_through("USA") == D(2026, 8, 19)
+    note = lib.coverage_note(D(2026, 12, 2))
+    assert "USA 2026-08-19" in note and "past the record" in note
+    assert "past the record" not in lib.coverage_note(D(2026, 1, 1), imposers=["MEX"])
+
+
+def test_bad_coverage_file(tmp_path):
+    from tradeshock.measures.library import Library, load_coverage
+
+    p = tmp_path / "_coverage.yaml"
+    p.write_text("coverage:\n  - {imposer: CHI, through: 2026-01-01}\n")
+    with pytest.raises(ScenarioError, match="unknown country 'CHI'"):
+        load_coverage(p, Library())
+    p.write_text("coverage:\n  - {imposer: CAN, through: soon}\n")
+    with pytest.raises(ScenarioError, match="through"):
+        load_coverage(p, Library())
+
+
+def _one(tmp_path, body: str):
+    p = tmp_path / "x.yaml"
+    p.write_text(textwrap.dedent(body))
+    return load_file(p)
+
+
+def test_top_up_needs_a_numeric_rate(tmp_path):
+    with pytest.raises(ScenarioError, match="top_up needs a non-negative numeric rate"):
+        _one(tmp_path, """\
+            - {id: a, title: t, imposer: USA, rate: -0.1, mode: top_up, start: 2026-01-01,
+               source: {title: s, url: u}}
+            """)
+
+
+def test_unquantified_needs_a_reason(tmp_path):
+    with pytest.raises(ScenarioError, match="unquantified: true needs a note"):
+        _one(tmp_path, """\
+            - {id: a, title: t, imposer: USA, rate: 0.1, unquantified: true, start: 2026-01-01,
+               source: {title: s, url: u}}
+            """)
+
+
+def test_quota_growth_and_year_start_validated(tmp_path):
+    with pytest.raises(ScenarioError, match="year_start"):
+        _one(tmp_path, """\
+            - {id: a, title: t, imposer: CAN, start: 2026-01-01, source: {title: s, url: u},
+               quota: {in_rate: 0, over_rate: 1, volume_share: 0.5, year_start: March}}
+            """)
+    with pytest.raises(ScenarioError, match="growth"):
+        _one(tmp_path, """\
+            - {id: a, title: t, imposer: CAN, start: 2026-01-01, source: {title: s, url: u},
+               quota: {in_rate: 0, over_rate: 1, volume_share: 0.5, growth: -1.5}}
+            """)

@@ -13,7 +13,11 @@ For every product the measures in force are combined by their stacking rules:
 2. within a stacking group measures do not stack: sorted by rate, each adds its rate on the
    coverage not already taken by a higher-rate member (nested scopes);
 3. a measure ``excluded_by`` other groups applies on ``c_m(p) · (1 − cov_excl(p))`` (independence);
-4. groups add up; ``mode: replaces`` measures contribute ``rate − base`` (e.g. MFN on termination).
+4. groups add up; ``mode: replaces`` measures contribute ``rate − base`` (e.g. MFN on termination);
+   ``mode: top_up`` measures contribute ``max(0, rate − MFN)`` (a total of MFN plus the measure).
+
+Measures flagged ``unquantified`` (in force, but their coverage cannot be identified in trade data)
+are left out of the rates and named in ``Compiled.notes``.
 
 The sector's additional rate is the import-weighted mean over its products; the full applied
 rate is the world's 2024 baseline plus that addition. Measures with a cited ``affected_trade``
@@ -181,11 +185,15 @@ def _scope(products_json: str, src: str) -> np.ndarray:
     return c
 
 
-def coverage(m: Measure, mix: pd.DataFrame | None, importer: str, exporter: str) -> np.ndarray:
-    """Share of each product of the pair's mix the measure covers, in [0, 1]."""
+def coverage(m: Measure, mix: pd.DataFrame | None, importer: str, exporter: str,
+             cusma: bool = True) -> np.ndarray:
+    """Share of each product of the pair's mix the measure covers, in [0, 1].
+
+    ``cusma=False`` models CUSMA/USMCA no longer in force: ``cusma_exempt`` measures cover all goods.
+    """
     src, _ = mix_source(importer, exporter)
     c = _scope(_scope_key(m), src)
-    if m.cusma_exempt and importer == "USA" and exporter in ("CAN", "MEX"):
+    if cusma and m.cusma_exempt and importer == "USA" and exporter in ("CAN", "MEX"):
         c = c * (1.0 - _arrays(src).usmca)
     return c
 
@@ -219,6 +227,8 @@ def _rate_vector(m: Measure, exporter: str, base: np.ndarray, mfn: np.ndarray) -
     r = float(r)
     if m.mode == "replaces":
         return r - base
+    if m.mode == "top_up":
+        return np.maximum(0.0, r - mfn)
     return np.full(len(base), r)
 
 
@@ -311,7 +321,7 @@ def _sector_rates(world, importer: str, exporter: str) -> tuple[np.ndarray, np.n
 
 
 def _pair_add(measures: Sequence[Measure], importer: str, exporter: str, world=None,
-              scale: dict[str, float] | None = None) -> tuple[_Arrays, np.ndarray]:
+              scale: dict[str, float] | None = None, cusma: bool = True) -> tuple[_Arrays, np.ndarray]:
     src, _ = mix_source(importer, exporter)
     arr = _arrays(src)
     if importer == "USA":
@@ -322,7 +332,7 @@ def _pair_add(measures: Sequence[Measure], importer: str, exporter: str, world=N
     prod_ms = [m for m in measures if not (m.affected_trade and importer != "USA")]
     if not prod_ms:
         return arr, np.zeros(len(arr.sec))
-    cov = [coverage(m, None, importer, exporter) for m in prod_ms]
+    cov = [coverage(m, None, importer, exporter, cusma) for m in prod_ms]
     if scale:
         cov = [np.clip(c * scale.get(m.id, 1.0), 0.0, 1.0) for m, c in zip(prod_ms, cov, strict=True)]
     rates = [_rate_vector(m, exporter, base, mfn) for m in prod_ms]
@@ -366,12 +376,15 @@ def pair_products(measures: Sequence[Measure], importer: str, exporter: str, wor
 
 
 def compile_measures(world, measures: Iterable[Measure], *, cad_per_usd: float = CAD_PER_USD,
-                     only_pairs: set[tuple[str, str]] | None = None) -> Compiled:
+                     only_pairs: set[tuple[str, str]] | None = None, cusma: bool = True) -> Compiled:
     """Effective applied tariffs (N, N, J) of ``world`` with ``measures`` on top of its baseline.
 
     ``only_pairs`` restricts the work to some (importer, exporter) pairs (others keep the baseline).
+    ``cusma=False``: CUSMA/USMCA no longer in force, so ``cusma_exempt`` measures cover all goods.
     """
     measures = resolve_supersedes(measures)
+    skipped = sorted(m.id for m in measures if m.unquantified)
+    measures = [m for m in measures if not m.unquantified]
     missing = [x for x in GOODS if x not in world.sectors]
     if measures and missing:
         raise ScenarioError(
@@ -382,6 +395,9 @@ def compile_measures(world, measures: Iterable[Measure], *, cad_per_usd: float =
     sectors = list(world.sectors)
     added = np.zeros_like(world.tariffs, dtype=float)
     comp = Compiled(world=world, tariffs=world.tariffs.copy(), added=added)
+    if skipped:
+        comp.notes.append("in force but not quantified (coverage not identifiable in trade data): "
+                          + ", ".join(skipped))
     sidx = {s: k for k, s in enumerate(sectors)}
     for (imp, exp), ms in _pairs(measures, countries).items():
         if only_pairs is not None and (imp, exp) not in only_pairs:
@@ -389,7 +405,7 @@ def compile_measures(world, measures: Iterable[Measure], *, cad_per_usd: float =
         n, i = countries.index(imp), countries.index(exp)
         comp.pairs.append((imp, exp))
         scale = _calibration(ms, world, imp, exp, sidx, cad_per_usd, comp.notes)
-        arr, add = _pair_add(ms, imp, exp, world, scale)
+        arr, add = _pair_add(ms, imp, exp, world, scale, cusma)
         den = np.bincount(arr.sec, weights=arr.weight, minlength=len(SECTORS))
         num = np.bincount(arr.sec, weights=arr.weight * add, minlength=len(SECTORS))
         covered = set()
@@ -411,6 +427,8 @@ def compile_measures(world, measures: Iterable[Measure], *, cad_per_usd: float =
                         r = partner_rate(m, exp)
                         if r == "mfn":
                             rv.append(np.array([sm[SECTORS.index(s)] - b0]))
+                        elif m.mode == "top_up":
+                            rv.append(np.array([max(0.0, float(r) - sm[SECTORS.index(s)])]))
                         elif m.mode == "replaces":
                             rv.append(np.array([float(r) - b0]))
                         else:

@@ -107,10 +107,13 @@ def _with_as_of(scenario: Any, as_of: Any) -> Any:
     """A copy of ``scenario`` that takes the measures in force on ``as_of``."""
     if as_of is None:
         return scenario
+    from tradeshock.measures.library import as_date
+
     try:
-        day = as_of if isinstance(as_of, _dt.date) else _dt.date.fromisoformat(str(as_of))
-    except ValueError:
-        raise ScenarioError(f"--as-of {as_of!r} is not a date; use YYYY-MM-DD, e.g. 2026-03-01") from None
+        day = as_of if isinstance(as_of, _dt.date) else as_date(str(as_of))
+    except ScenarioError:
+        raise ScenarioError(f"--as-of {as_of!r} is not a date; use YYYY-MM-DD (e.g. 2026-03-01) "
+                            "or 'today'") from None
     return scenario.model_copy(update={"as_of": day})
 
 

@@ -63,6 +63,8 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     deficits: Literal["fixed", "zero"] = "fixed"
     elasticities: str | None = None
+    #: False: CUSMA/USMCA no longer in force, so measures that exempt qualifying goods tax them too.
+    cusma: bool = True
 
 
 class Entry(BaseModel):
@@ -113,6 +115,23 @@ class Scenario(BaseModel):
     def base(self) -> Scenario | None:
         """The scenario this one extends (resolved), or None."""
         return self._base
+
+    @property
+    def cusma_in_force(self) -> bool:
+        """False if this scenario or a base sets ``settings.cusma: false``."""
+        own = self.settings.cusma
+        return own and (self._base.cusma_in_force if self._base is not None else True)
+
+    @property
+    def effective_as_of(self) -> dt.date | None:
+        """The date whose measures the scenario takes (its own ``as_of``, else its base's)."""
+        if self.as_of is not None:
+            return self.as_of
+        return self._base.effective_as_of if self._base is not None else None
+
+    def coverage_note(self) -> str:
+        """How far the measures library reaches, warning if the scenario's date is past it."""
+        return load_library().coverage_note(self.effective_as_of)
 
     def measure_labels(self) -> list[str]:
         """Labels of the measures this scenario adds on top of its base (for attribution)."""
@@ -186,7 +205,7 @@ class Scenario(BaseModel):
                                     + unknown("measure label", sorted(bad)[0], self.measure_labels(), "only"))
         measures = self.tariff_measures(keep)
         _check_world(measures, w, self.source)
-        comp = compile_measures(w, measures)
+        comp = compile_measures(w, measures, cusma=self.cusma_in_force)
         shock = Shock(w).set_tariffs(comp.tariffs, label=f"scenario {self.name}")
         for e in self.cost_entries(keep):
             p = e.params

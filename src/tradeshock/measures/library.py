@@ -20,10 +20,12 @@ import yaml
 from pydantic import ValidationError
 
 from tradeshock.errors import ScenarioError, unknown
-from tradeshock.measures.schema import GROUPS, SECTORS, Measure
+from tradeshock.measures.schema import GROUPS, SECTORS, Coverage, Measure
 
 #: Folder of the YAML records.
 MEASURES_DIR = Path(__file__).parent
+#: Per-imposer coverage dates (how far the sources reach); not a family file.
+COVERAGE_FILE = MEASURES_DIR / "_coverage.yaml"
 #: Packaged derived data (product lists, country codes) built by build/trade_weights.py.
 WEIGHTS_DIR = MEASURES_DIR.parent / "data" / "trade_weights"
 LISTS_DIR = WEIGHTS_DIR / "lists"
@@ -206,6 +208,7 @@ class Library:
 
     measures: dict[str, Measure] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
+    coverage: dict[str, Coverage] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[Measure]:
         return iter(self.measures.values())
@@ -233,6 +236,33 @@ class Library:
         """One row per measure: id, family, title, imposer, targets, rate, start, end, flags."""
         return measures_table(self)
 
+    def covered_through(self, imposer: str) -> dt.date | None:
+        """The last day the library's sources reach for ``imposer`` (None if not recorded)."""
+        c = self.coverage.get(imposer)
+        return c.through if c is not None else None
+
+    def coverage_table(self) -> pd.DataFrame:
+        """One row per imposer: imposer, through (last day the sources reach), note."""
+        rows = [{"imposer": c.imposer, "through": c.through, "note": c.note}
+                for c in sorted(self.coverage.values(), key=lambda c: c.imposer)]
+        return pd.DataFrame(rows, columns=["imposer", "through", "note"])
+
+    def coverage_note(self, day: dt.date | str | None = None, imposers: Iterable[str] | None = None) -> str:
+        """One line stating how far the library reaches, warning if ``day`` is past it."""
+        cov = [c for c in sorted(self.coverage.values(), key=lambda c: c.imposer)
+               if imposers is None or c.imposer in set(imposers)]
+        if not cov:
+            return "measures library: no coverage dates recorded"
+        parts = ", ".join(f"{c.imposer} {c.through}" for c in cov)
+        text = f"measures library sources reach: {parts}"
+        if day is not None:
+            d = as_date(day)
+            late = [c.imposer for c in cov if d > c.through]
+            if late:
+                text += (f"; {d} is past the record for {', '.join(late)}: later changes are not in "
+                         "the library")
+        return text
+
 
 def resolve_supersedes(measures: Iterable[Measure]) -> list[Measure]:
     """Drop measures superseded by another measure in the same set."""
@@ -251,23 +281,26 @@ def measures_table(measures: Iterable[Measure]) -> pd.DataFrame:
             "targets": "all" if m.targets == "all" else ", ".join(m.targets),
             "rate": m.applied_rate(), "mode": m.mode, "start": m.start, "end": m.end,
             "source": f"{src.title} <{src.url}>" if src.url else src.title,
-            "uncertain": m.uncertain, "threat": m.threat,
+            "uncertain": m.uncertain, "threat": m.threat, "unquantified": m.unquantified,
         })
     cols = ["id", "family", "title", "imposer", "targets", "rate", "mode", "start", "end", "source",
-            "uncertain", "threat"]
+            "uncertain", "threat", "unquantified"]
     return pd.DataFrame(rows, columns=cols)
 
 
 def as_date(day: dt.date | str) -> dt.date:
-    """A date from an ISO string or date; ScenarioError if malformed."""
+    """A date from an ISO string, ``"today"`` (the run date) or a date; ScenarioError if malformed."""
     if isinstance(day, dt.datetime):
         return day.date()
     if isinstance(day, dt.date):
         return day
+    if str(day).strip().lower() == "today":
+        return dt.date.today()
     try:
         return dt.date.fromisoformat(str(day))
     except ValueError:
-        raise ScenarioError(f"bad date {day!r}; use ISO format YYYY-MM-DD (e.g. 2026-03-01)") from None
+        raise ScenarioError(f"bad date {day!r}; use ISO format YYYY-MM-DD (e.g. 2026-03-01) or "
+                            "'today'") from None
 
 
 def load_file(path: Path | str, into: Library | None = None) -> Library:
@@ -288,6 +321,28 @@ def load_file(path: Path | str, into: Library | None = None) -> Library:
                                 f"(also in {lib.files[m.id]}); ids must be unique across the library")
         lib.measures[m.id] = m
         lib.files[m.id] = str(path)
+    return lib
+
+
+def load_coverage(path: Path | str, lib: Library) -> Library:
+    """Read per-imposer coverage dates (``coverage:`` list of imposer/through/note) into ``lib``."""
+    path = Path(path)
+    data = read_yaml(path)
+    recs = data.get("coverage") if isinstance(data, dict) else None
+    if not isinstance(recs, list):
+        raise ScenarioError(f"{path}: expected 'coverage:' with a list of imposer/through records")
+    for k, rec in enumerate(recs):
+        where = f"{_place(path, line_of(rec))}: coverage record {k}"
+        try:
+            c = Coverage.model_validate(strip_lines(rec))
+        except ValidationError as exc:
+            fld, msg = _pydantic_message(exc, rec)
+            raise ScenarioError(f"{where}: field {fld}: {msg}") from None
+        if c.imposer not in known_countries():
+            raise ScenarioError(f"{where}: {country_message(c.imposer, 'imposer')}")
+        if c.imposer in lib.coverage:
+            raise ScenarioError(f"{where}: duplicate coverage for {c.imposer}")
+        lib.coverage[c.imposer] = c
     return lib
 
 
@@ -315,6 +370,9 @@ def load_library(paths: Iterable[Path | str] | None = None) -> Library:
 def _packaged() -> Library:
     lib = Library()
     for p in sorted(MEASURES_DIR.glob("*.yaml")):
-        load_file(p, lib)
+        if not p.name.startswith("_"):
+            load_file(p, lib)
+    if COVERAGE_FILE.exists():
+        load_coverage(COVERAGE_FILE, lib)
     check_references(lib)
     return lib

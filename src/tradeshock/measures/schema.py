@@ -6,7 +6,12 @@ sectors), how much (``rate``, or a ``quota`` with in- and over-quota rates), how
 other measures (``mode``, ``stacking``, ``cusma_exempt``, ``supersedes``), when (``start``
 inclusive, ``end`` exclusive: the first day it is no longer in force) and on whose word
 (``source``, ``legal``; ``uncertain``/``note`` where facts are shaky; ``threat`` for measures that
-were only threatened and are never "in force").
+were only threatened and are never "in force"; ``unquantified`` for measures in force whose
+coverage cannot be identified in trade data, listed but not compiled into rates).
+
+``mode: top_up`` reads ``rate`` as a total of MFN plus the measure: the additional duty on a
+product is ``max(0, rate - MFN)`` (e.g. the April 2026 Section 232 Annex III tier, "MFN + 232 =
+15%"). :class:`Coverage` records, per imposer, the last day the library's sources reach.
 """
 
 from __future__ import annotations
@@ -135,6 +140,25 @@ class CitedTotal(BaseModel):
         return v / cad_per_usd if self.currency == "CAD" else v
 
 
+class Observation(BaseModel):
+    """An observed quota fill: volume imported under the quota in one window, with its source."""
+
+    model_config = ConfigDict(extra="forbid")
+    start: dt.date
+    end: dt.date
+    volume: float
+    quota: float | None = None
+    source: str
+
+    @model_validator(mode="after")
+    def _order(self) -> Observation:
+        if self.end <= self.start:
+            raise ValueError(f"observation end {self.end} is not after start {self.start}")
+        if self.volume < 0:
+            raise ValueError(f"observed volume {self.volume} is negative")
+        return self
+
+
 class Quota(BaseModel):
     """A tariff-rate quota: ``in_rate`` up to the quota, ``over_rate`` beyond it.
 
@@ -151,17 +175,38 @@ class Quota(BaseModel):
     unit: str = ""
     baseline_volume: float | None = None
     volume_share: float | None = None
+    growth: float | None = None
+    year_start: str | None = None
+    windows: int = 1
+    carry_over: bool = False
+    observed: list[Observation] = Field(default_factory=list)
     note: str = ""
 
     @model_validator(mode="after")
     def _given(self) -> Quota:
         if self.volume_share is None and (self.volume is None or self.baseline_volume is None):
             raise ValueError("quota needs volume_share, or volume with baseline_volume")
+        if self.growth is not None and (not math.isfinite(self.growth) or self.growth <= -1):
+            raise ValueError(f"quota.growth {self.growth} must be a finite yearly fraction above -1")
+        if self.year_start is not None:
+            try:
+                dt.date.fromisoformat(f"2001-{self.year_start}")
+            except ValueError:
+                raise ValueError(f"quota.year_start {self.year_start!r} is not a month-day like "
+                                 "'03-01'") from None
+        if self.windows < 1:
+            raise ValueError(f"quota.windows {self.windows} must be at least 1")
         for name in ("in_rate", "over_rate"):
             r = getattr(self, name)
             if not math.isfinite(r) or r <= -1:
                 raise ValueError(f"quota.{name} {r} must be a finite fraction above -1 (-100%)")
         return self
+
+    def volume_in_year(self, k: int) -> float | None:
+        """The quota volume in quota year ``k`` (0 = the first year), with ``growth`` compounded."""
+        if self.volume is None:
+            return None
+        return float(self.volume) * (1.0 + (self.growth or 0.0)) ** k
 
     @property
     def binding(self) -> bool:
@@ -196,7 +241,7 @@ class Measure(BaseModel):
     products: Products = Field(default_factory=Products)
     rate: float | Literal["mfn"] | None = None
     quota: Quota | None = None
-    mode: Literal["additional", "replaces"] = "additional"
+    mode: Literal["additional", "replaces", "top_up"] = "additional"
     stacking: Stacking = Field(default_factory=Stacking)
     cusma_exempt: bool = False
     supersedes: list[str] = Field(default_factory=list)
@@ -208,6 +253,7 @@ class Measure(BaseModel):
     source: Source | list[Source]
     uncertain: bool = False
     threat: bool = False
+    unquantified: bool = False
     note: str = ""
     family: str = ""
 
@@ -246,6 +292,12 @@ class Measure(BaseModel):
             raise ValueError("give exactly one of rate or quota")
         if self.rate == "mfn" and self.mode != "replaces":
             raise ValueError("rate 'mfn' needs mode: replaces")
+        if self.mode == "top_up" and (self.rate is None or self.rate == "mfn" or self.rate < 0):
+            raise ValueError("mode: top_up needs a non-negative numeric rate (the total of MFN plus "
+                             "the measure, e.g. 0.15)")
+        if self.unquantified and not self.note:
+            raise ValueError("unquantified: true needs a note saying why the coverage cannot be "
+                             "identified")
         return self
 
     # ------------------------------------------------------------------ queries
@@ -273,6 +325,16 @@ class Measure(BaseModel):
         if exporter in ex or exporter == self.imposer:
             return False
         return self.targets == "all" or exporter in set(expand(self.targets))
+
+
+class Coverage(BaseModel):
+    """How far the library's sources reach for one imposer: ``through`` is the last day checked."""
+
+    model_config = ConfigDict(extra="forbid")
+    imposer: str
+    through: dt.date
+    note: str = ""
+    source: str = ""
 
 
 def expand(codes: list[str] | str) -> list[str]:

@@ -306,8 +306,39 @@ def quota_lines(result: Any) -> list[str]:
         if q.get("premium"):
             text += (f"; shadow premium {100 * q['premium']:.2f}% on the quota products, rent "
                      f"US${q.get('rent', 0):,.0f} million to the importer (inside its tariff revenue)")
-        out.append(text + ".")
+        out.append(text + "." + observed_text(q["measure"], state))
     return out
+
+
+def observed_text(measure_id: str, state: str = "") -> str:
+    """The library's observed quota fill for ``measure_id``, set against the model (or "")."""
+    from tradeshock.measures import load_library
+
+    lib = load_library()
+    if measure_id not in lib:
+        return ""
+    quota = lib.get(measure_id).quota
+    if quota is None or not quota.observed:
+        return ""
+    parts = []
+    for o in quota.observed:
+        of = f" of {o.quota:,.0f} ({100 * o.volume / o.quota:.1f}%)" if o.quota else ""
+        parts.append(f"{o.volume:,.0f}{of} from {o.start} to {o.end}")
+    contrast = (" The model's binding quota is the long-run demand of a static equilibrium; the "
+                "observed fill is far below it (certification, OEM-only permits, shipping lead times)."
+                if state == "binding" else "")
+    return f" Observed under the quota: {'; '.join(parts)}.{contrast}"
+
+
+def coverage_line(result: Any) -> str:
+    """The measures library's coverage dates for a result's scenario (or "" without a scenario)."""
+    sc = getattr(result, "scenario", None)
+    note = getattr(getattr(result, "shock", None), "coverage_note", None)
+    if note:
+        return str(note)
+    if sc is not None and hasattr(sc, "coverage_note"):
+        return sc.coverage_note()
+    return ""
 
 
 def solved_quotas(result: Any) -> list[dict]:

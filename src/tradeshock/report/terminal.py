@@ -132,6 +132,9 @@ def print_summary(result: Any, console: Console | None = None, home: str = "CAN"
     sub = f"world {result.world.name} (base year {result.world.year})"
     if as_of:
         sub += f" · measures in force on {as_of}"
+    cov = tables.coverage_line(result)
+    if cov:
+        sub += f"\n{cov}"
     con.print(Panel(f"{desc}\n[dim]{sub}[/]" if desc else f"[dim]{sub}[/]",
                     title=f"[bold]{tables.scenario_name(result)}[/]", title_align="left"))
     m = _measures(result, wide=con.width >= 120)

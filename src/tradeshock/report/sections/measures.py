@@ -22,6 +22,9 @@ def render(result: Any, ctx: Any) -> str:
         head = (f"<p><strong>{ctx.esc(tables.scenario_name(result))}</strong>"
                 + (f" — {ctx.esc(desc)}" if desc else "")
                 + (f" <em>(measures in force on {ctx.esc(as_of)})</em>" if as_of else "") + "</p>")
+        cov = tables.coverage_line(result)
+        if cov:
+            head += ctx.note(cov[0].upper() + cov[1:] + ".")
     df = tables.measures_table(result)
     if df is None:
         return head + "<p>No measures: this run is the baseline.</p>"
