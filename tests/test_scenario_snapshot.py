@@ -34,6 +34,19 @@ REGEN = os.environ.get("TRADESHOCK_REGEN_SNAPSHOT") == "1"
 pytestmark = pytest.mark.skipif("default" not in ts.list_worlds(), reason="default world not packaged")
 
 
+#: ``as_of: today`` scenarios (status-quo-today and those extending it) are solved on this date.
+TODAY = "2026-12-02"
+
+
+@pytest.fixture(autouse=True)
+def _pin_today(monkeypatch):
+    import datetime as dt
+
+    from tradeshock.measures import library
+
+    monkeypatch.setattr(library, "_today", lambda: dt.date.fromisoformat(TODAY))
+
+
 @pytest.fixture(scope="module")
 def world():
     return ts.load_world("default").with_elasticities(ELASTICITIES)

@@ -288,6 +288,11 @@ def measures_table(measures: Iterable[Measure]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+def _today() -> dt.date:
+    """The run date that ``"today"`` stands for (a function, so tests can pin it)."""
+    return dt.date.today()
+
+
 def as_date(day: dt.date | str) -> dt.date:
     """A date from an ISO string, ``"today"`` (the run date) or a date; ScenarioError if malformed."""
     if isinstance(day, dt.datetime):
@@ -295,7 +300,7 @@ def as_date(day: dt.date | str) -> dt.date:
     if isinstance(day, dt.date):
         return day
     if str(day).strip().lower() == "today":
-        return dt.date.today()
+        return _today()
     try:
         return dt.date.fromisoformat(str(day))
     except ValueError:
