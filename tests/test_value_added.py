@@ -55,6 +55,13 @@ def _dense_reference(a4: np.ndarray, final: np.ndarray) -> dict[str, np.ndarray]
 
 
 @pytest.fixture(scope="module")
+def default_decomposition() -> va.ExportDecomposition:
+    from tradeshock.world import load_world
+
+    return va.decompose_exports(va.io_of(load_world("default")))
+
+
+@pytest.fixture(scope="module")
 def small_io() -> va.GlobalIO:
     w = random_world(4, 3, seed=7)
     return va.io_of(w)
@@ -127,10 +134,8 @@ def test_global_io_reproduces_the_model_flows() -> None:
         np.testing.assert_allclose(io.output, flows.sum(axis=0), rtol=1e-8)
 
 
-def test_default_world_canada_to_us_is_mostly_domestic() -> None:
-    from tradeshock.world import load_world
-
-    d = va.decompose_exports(va.io_of(load_world("default")))
+def test_default_world_canada_to_us_is_mostly_domestic(default_decomposition) -> None:
+    d = default_decomposition
     assert d.gap() < 1e-12
     chn = va.origin_content(d, "CAN", "USA", "CHN").set_index("sector").loc["all"]
     mex = va.origin_content(d, "MEX", "USA", "CHN").set_index("sector").loc["all"]
@@ -158,9 +163,56 @@ def test_rerouting_screen_flags_diversion() -> None:
     (dict(exporter="CAN", importer="USA", origin="CAN"), "exporter itself"),
     (dict(exporter="CAN", importer="USA", origin="CHM"), "CHN"),
 ])
-def test_bad_labels_give_clear_errors(small_io: va.GlobalIO, kwargs: dict, match: str) -> None:
+def test_bad_labels_give_clear_errors(default_decomposition, kwargs: dict, match: str) -> None:
+    with pytest.raises(DataError, match=match):
+        va.origin_content(default_decomposition, **kwargs)
+
+
+def test_report_section_renders_for_a_canada_scenario() -> None:
+    from tradeshock.report.html import render_report
     from tradeshock.world import load_world
 
-    d = va.decompose_exports(va.io_of(load_world("default")))
-    with pytest.raises(DataError, match=match):
-        va.origin_content(d, **kwargs)
+    w = load_world("default")
+    res = simulate(w, Shock(w).tariff("USA", "CHN", add=0.5))
+    html = render_report(res, sections=("value_added",), strict=True)
+    assert "value added in exports to the" in html.lower()
+    assert "Rerouting screen" in html
+
+
+def _cli(monkeypatch, capsys, *args):
+    import sys
+
+    from tradeshock.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["tradeshock", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code or 0
+    return code, capsys.readouterr()
+
+
+def test_cli_baseline_table_and_file(monkeypatch, capsys, tmp_path) -> None:
+    import pandas as pd
+
+    out = tmp_path / "va.csv"
+    code, cap = _cli(monkeypatch, capsys, "value-added", "CAN", "--to", "USA", "--origin", "CHN",
+                     "--out", str(out))
+    assert code == 0, cap.err
+    assert "Value added in CAN's exports to USA" in cap.out
+    df = pd.read_csv(out)
+    tot = df[(df["state"] == "baseline") & (df["sector"] == "all")].iloc[0]
+    assert tot["origin_va"] > 0
+    assert tot["domestic_va"] + tot["foreign_va"] <= tot["gross_exports"]
+
+
+@pytest.mark.parametrize("args, match", [
+    (["value-added", "CAX"], "did you mean CAN"),
+    (["value-added", "CAN", "--origin", "CHM"], "CHN"),
+    (["value-added", "CAN", "--out", "x.txt"], "unknown file type"),
+])
+def test_cli_bad_input_is_one_line(monkeypatch, capsys, args, match) -> None:
+    code, cap = _cli(monkeypatch, capsys, *args)
+    assert code != 0
+    assert match in cap.err and "Traceback" not in cap.err

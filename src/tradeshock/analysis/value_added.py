@@ -359,18 +359,21 @@ def compare_origin_content(sources: Mapping[str, Any], exporter: str, importer: 
 
 
 def rerouting_screen(result: Any, importer: str = "USA", origin: str = "CHN",
-                     min_change: float = 1.0) -> pd.DataFrame:
+                     min_change: float = 1.0, *, base: ExportDecomposition | None = None,
+                     cf: ExportDecomposition | None = None) -> pd.DataFrame:
     """Screen for diversion through third countries in a solved counterfactual.
 
     For every third-country exporter and sector: exports to ``importer``, the inputs the sector
     buys from ``origin``, and ``origin``'s value added embodied in the exports to ``importer``,
     baseline and counterfactual. ``flagged`` marks the GE model's signature of rerouting: exports
     to the importer rise by more than ``min_change`` (US$ million) while the sector's inputs
-    from the origin rise too. Sorted by the change in embodied origin value added.
+    from the origin rise too. Sorted by the change in embodied origin value added. ``base`` and
+    ``cf`` may pass the result's decompositions when the caller already has them.
     """
     if min_change < 0:
         raise DataError(f"min_change must be >= 0 (US$ million), got {min_change}")
-    base_d, cf_d = _decomposition(result, "baseline"), _decomposition(result, "counterfactual")
+    base_d = base if base is not None else _decomposition(result, "baseline")
+    cf_d = cf if cf is not None else _decomposition(result, "counterfactual")
     io_b, io_c = base_d.io, cf_d.io
     r, t = io_b.country(importer, "importer"), io_b.country(origin, "origin")
     if r == t:

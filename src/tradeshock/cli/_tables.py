@@ -13,6 +13,15 @@ from tradeshock.errors import DataError
 SUFFIXES = (".csv", ".parquet", ".json", ".xlsx")
 
 
+def check_out(path: Path) -> Path:
+    """Check an ``--out`` file name before any solving: a known suffix, or a clear error."""
+    path = Path(path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise DataError(f"--out {path}: unknown file type {path.suffix.lower()!r}; use "
+                        f"{', '.join(SUFFIXES)}")
+    return path
+
+
 def write_table(df: pd.DataFrame, path: Path) -> Path:
     """Write ``df`` to ``path`` (.csv, .parquet, .json or .xlsx) via a temporary file and rename.
 

@@ -57,6 +57,7 @@ SECTIONS: tuple[str, ...] = (
     "provinces",
     "exposure",
     "bilateral",
+    "value_added",
     "revenue",
     "attribution",
     "targets",
