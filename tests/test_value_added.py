@@ -102,6 +102,7 @@ def test_two_country_one_sector_closed_form() -> None:
     b11, b21 = (1 - a22) / det, a21 / det
     l11 = 1 / (1 - a11)
     b21_not = a21 / ((1 - a11) * (1 - a22))          # country A exports no intermediates
+    np.testing.assert_allclose(io.output[:, 0], [x1, x2], rtol=1e-12)
     assert d.gross[0, 1, 0] == pytest.approx(e12, rel=1e-12)
     assert d.domestic_va[0, 1, 0] == pytest.approx(v1 * l11 * e12, rel=1e-12)
     assert d.domestic_double_counting[0, 1, 0] == pytest.approx(v1 * (b11 - l11) * e12, rel=1e-12)

@@ -75,7 +75,7 @@ class GlobalIO:
         """Global Leontief inverse B = (I − A)⁻¹, (N·J, N·J) in country-major order."""
         n, j = self.shape
         a = self.A.reshape(n * j, n * j)
-        return np.linalg.solve(np.eye(n * j) - a, np.eye(n * j))
+        return np.linalg.inv(np.eye(n * j) - a)
 
     @cached_property
     def output(self) -> np.ndarray:
@@ -250,9 +250,8 @@ def decompose_exports(io: GlobalIO) -> ExportDecomposition:
     dva_coef = np.einsum("sk,skj->sj", v, local)                     # v_s L_ss
     vb_not = np.empty_like(vb)                                       # v_t B^{¬s}_ts
     for s in range(n):
-        others = np.r_[0:s, s + 1:n]
-        a_out = a[s][:, others].reshape(j, -1)                        # A_s,¬s: s's intermediate exports
-        b_in = big[others][:, :, s].reshape(-1, j)                    # B_¬s,s
+        a_out = np.delete(a[s], s, axis=1).reshape(j, -1)             # A_s,¬s: s's intermediate exports
+        b_in = np.delete(big[:, :, s, :], s, axis=0).reshape(-1, j)   # B_¬s,s
         kmat = a_out @ b_in                                           # J × J
         vb_not[:, s] = np.linalg.solve((eye + kmat).T, vb[:, s].T).T   # v B[:, s] (I + K)⁻¹
     ddc_coef = vb[np.arange(n), np.arange(n)] - dva_coef
