@@ -38,24 +38,25 @@ def render(result: Any, ctx: Any) -> str | None:
     for exp in exporters:
         for label, d in (("baseline", base), ("counterfactual", cf)):
             tot = va.origin_content(d, exp, _IMPORTER, _ORIGIN).set_index("sector").loc["all"]
-            rows.append({"exporter": exp, "state": label, "gross_exports": tot["gross_exports"],
-                         "domestic_va_pct": 100 * tot["domestic_va"] / tot["gross_exports"],
-                         "foreign_va_pct": 100 * tot["foreign_va"] / tot["gross_exports"],
-                         f"{_ORIGIN.lower()}_va": tot["origin_va"],
-                         f"{_ORIGIN.lower()}_va_pct": 100 * tot["origin_va_share"]})
+            g = tot["gross_exports"]
+            rows.append({"exporter": exp, "state": label, "gross exports": g,
+                         "domestic VA share": tot["domestic_va"] / g,
+                         "foreign VA share": tot["foreign_va"] / g,
+                         f"{_ORIGIN} VA": tot["origin_va"], f"{_ORIGIN} VA share": tot["origin_va_share"]})
     summary = pd.DataFrame(rows)
     unit = tables.money_unit(result)
     html = ctx.table(summary, caption=f"{_ORIGIN}'s value added in exports to the {_IMPORTER}",
-                     unit=f"{unit}; shares in % of gross exports",
-                     money=("gross_exports", f"{_ORIGIN.lower()}_va"),
-                     percent=("domestic_va_pct", "foreign_va_pct", f"{_ORIGIN.lower()}_va_pct"))
+                     unit=f"{unit}; shares of gross exports", money=("gross exports", f"{_ORIGIN} VA"),
+                     rates=("domestic VA share", "foreign VA share", f"{_ORIGIN} VA share"))
     html += ctx.figure(_sector_figure(va, base, cf, home, unit))
     screen = va.rerouting_screen(result, _IMPORTER, _ORIGIN, base=base, cf=cf)
     hits = screen[screen["flagged"]].head(10)
     if len(hits):
-        cols = ["exporter", "sector", "exports_change", "origin_inputs_change",
-                "origin_va_in_exports_change"]
-        html += ctx.table(hits[cols], caption=(
+        cols = ["exporter", "sector", f"exports to {_IMPORTER}, change",
+                f"inputs from {_ORIGIN}, change", f"{_ORIGIN} VA in exports, change"]
+        hits = hits[["exporter", "sector", "exports_change", "origin_inputs_change",
+                     "origin_va_in_exports_change"]].set_axis(cols, axis=1)
+        html += ctx.table(hits, caption=(
             f"Rerouting screen: third countries whose exports to the {_IMPORTER} rise while their "
             f"inputs from {_ORIGIN} rise too ({int(screen['flagged'].sum())} sector flows flagged; "
             f"largest rise in embodied {_ORIGIN} value added first)"),
