@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
-import types
 
 import numpy as np
 import pandas as pd
@@ -134,21 +134,44 @@ def test_cp_decomposition_integrated_along_the_path_recovers_the_exact_change(wo
     assert np.max(np.abs(richardson - exact)) < 0.02 * np.max(np.abs(exact))
 
 
-def test_delegating_methods_call_the_colleague_modules(result, monkeypatch):
-    calls = {}
-    mods = {
-        "tradeshock.analysis.provinces": ("province_results", lambda r: calls.setdefault("prov", r)),
-        "tradeshock.report.html": ("write_report", lambda r, p, **kw: calls.setdefault("html", (r, p, kw))),
-        "tradeshock.report.notebook": ("result_html", lambda r: "<b>ok</b>"),
-    }
-    for name, (attr, fn) in mods.items():
-        m = types.ModuleType(name)
-        setattr(m, attr, fn)
-        monkeypatch.setitem(sys.modules, name, m)
-    assert result.provinces() is result
-    result.report("x.html", title="t")
-    assert calls["html"] == (result, "x.html", {"title": "t"})
-    assert result._repr_html_() == "<b>ok</b>"
+def test_accessors_are_real_and_registered_from_above(result, tmp_path):
+    # the report accessor writes the real report; the notebook display is real HTML
+    path = result.report(tmp_path / "r.html", title="wiring")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "wiring" in text and "Real income" in text
+    assert "tradeshock result" in result._repr_html_()
+    # provinces need Canada: the synthetic world has none, and the accessor says so
+    with pytest.raises(DataError, match="CAN|Canada"):
+        result.provinces()
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        result.nope  # noqa: B018
+
+
+def test_a_new_accessor_registers_on_result(result):
+    from tradeshock.result import Result, register_result_accessor
+
+    @register_result_accessor("top_country")
+    class Top:
+        def __init__(self, res):
+            self._res = res
+
+        def __call__(self):
+            return self._res.welfare()["real_income"].idxmax()
+
+    try:
+        assert result.top_country() == result.welfare()["real_income"].idxmax()
+        assert result.top_country is result.top_country         # built once per result
+    finally:
+        del Result.top_country
+
+
+def test_report_accessor_loads_without_importing_report_first():
+    # a fresh interpreter: the result layer finds the accessors by name, never by import
+    code = ("import sys; from tradeshock import Shock, simulate; from tradeshock.synthetic import "
+            "random_world; w = random_world(3, 2, seed=1); r = simulate(w, Shock(w)); "
+            "assert 'tradeshock.report.html' not in sys.modules; "
+            "assert callable(r.report.html); assert 'tradeshock.report.html' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_arrays_and_metadata(result, world):

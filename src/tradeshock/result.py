@@ -1,4 +1,13 @@
-"""``Result``: one solved counterfactual with tidy, labelled views.
+"""``Result``: one solved counterfactual as data with tidy, labelled views; ``ResultSet``: several.
+
+A Result holds what was solved and the engine's arrays, and computes the labelled views
+(``welfare()``, ``trade()``, ``exports()``, ``output()``, ``prices()``, ``revenue()``). Everything
+built on top — the HTML report, the provinces, the notebook display — is an *accessor* registered
+from its own package with :func:`register_result_accessor` (the xarray pattern), so this module
+never imports ``report/`` or ``analysis/``: ``res.report(path)`` and ``res.provinces()`` work
+because those packages register ``report`` and ``provinces`` on :class:`Result`. The built-in
+accessor modules are listed by name in :data:`ACCESSOR_MODULES` and imported on the first
+unknown attribute, so a caller need not import them first.
 
 Every view compares the counterfactual with the *re-solved baseline* (the world solved with no
 shock under the same deficit treatment; see :mod:`tradeshock.simulate`). Money is in US$
@@ -9,28 +18,102 @@ percent in ``df.attrs["unit"]``.
 
 from __future__ import annotations
 
+import importlib
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cached_property
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import numpy as np
 import pandas as pd
 
+from tradeshock._version import __version__
+from tradeshock.errors import TradeshockError, unknown
 from tradeshock.model import Baseline, Equilibrium
 from tradeshock.model import equations as eqs
 from tradeshock.model import welfare as wf
 from tradeshock.shock import Shock
 from tradeshock.world import World
 
-__all__ = ["Result", "NUMERAIRE"]
+__all__ = ["Result", "ResultSet", "NUMERAIRE", "register_result_accessor",
+           "register_resultset_accessor", "ACCESSOR_MODULES", "as_result_set"]
 
 #: The normalisation every result uses (reported in ``Result.meta``).
 NUMERAIRE = "world value added fixed: sum_n w_hat_n w_n L_n = sum_n w_n L_n"
+
+#: Modules that register the built-in accessors (``report``, ``_repr_html_``, ``provinces``).
+#: Imported by name on the first attribute a Result does not have, like plugin entry points.
+ACCESSOR_MODULES: tuple[str, ...] = ("tradeshock.report.accessors", "tradeshock.analysis.accessors")
+
+T = TypeVar("T")
+
+
+class _Accessor:
+    """Descriptor: ``obj.name`` is ``factory(obj)``, built once per object (xarray's pattern)."""
+
+    def __init__(self, name: str, factory: Callable[[Any], Any]) -> None:
+        self._name, self._factory = name, factory
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self._factory
+        cache = obj.__dict__.setdefault("_accessors", {})
+        if self._name not in cache:
+            cache[self._name] = self._factory(obj)
+        return cache[self._name]
+
+
+def _register(target: type, name: str) -> Callable[[T], T]:
+    def decorate(factory: T) -> T:
+        existing = target.__dict__.get(name)
+        if existing is not None and not isinstance(existing, _Accessor):
+            warnings.warn(f"registering accessor {name!r} on {target.__name__} overrides an existing "
+                          "attribute", stacklevel=3)
+        setattr(target, name, _Accessor(name, factory))  # type: ignore[arg-type]
+        return factory
+    return decorate
+
+
+def _load_accessors() -> None:
+    for mod in ACCESSOR_MODULES:
+        importlib.import_module(mod)
+
+
+def _missing(obj: Any, name: str) -> Any:
+    """Attribute fallback: load the built-in accessors once, then look ``name`` up again."""
+    if name.startswith("__") or name in ("_accessors", "_ipython_canary_method_should_not_exist_"):
+        raise AttributeError(name)
+    cls = type(obj)
+    if not cls.__dict__.get("_accessors_loaded", False):
+        _load_accessors()
+        cls._accessors_loaded = True
+        if isinstance(cls.__dict__.get(name), _Accessor):
+            return getattr(obj, name)
+    raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
 
 
 def _pct(new: np.ndarray, old: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(old != 0, (new / old - 1.0) * 100.0, np.nan)
+
+
+def register_result_accessor(name: str) -> Callable[[T], T]:
+    """Register ``factory(result)`` as ``Result.<name>`` (a class or function taking the Result).
+
+    Examples
+    --------
+    >>> @register_result_accessor("summary")                               # doctest: +SKIP
+    ... class Summary:
+    ...     def __init__(self, result): self._r = result
+    ...     def __call__(self): return self._r.welfare().loc["CAN"]
+
+    """
+    return _register(Result, name)
+
+
+def register_resultset_accessor(name: str) -> Callable[[T], T]:
+    """Register ``factory(result_set)`` as ``ResultSet.<name>``."""
+    return _register(ResultSet, name)
 
 
 class Result:
@@ -59,8 +142,6 @@ class Result:
     def __init__(self, world: World, shock: Shock, scenario: Any, deficits: str,
                  baseline: Baseline, equilibrium: Equilibrium, baseline_solve: Equilibrium | None = None,
                  tol: float | None = None) -> None:
-        import tradeshock
-
         self.world = world
         self.shock = shock
         self.scenario = scenario
@@ -86,7 +167,7 @@ class Result:
             "world": world.name,
             "year": world.year,
             "elasticity_set": world.provenance.get("elasticity_set"),
-            "versions": {"tradeshock": tradeshock.__version__, "numpy": np.__version__,
+            "versions": {"tradeshock": __version__, "numpy": np.__version__,
                          "pandas": pd.__version__},
         }
         if shock.quota_rents:
@@ -95,6 +176,17 @@ class Result:
                 "binding quotas are modelled at their marginal (over-quota) rate on all imports of "
                 "the flow; the quota rent accrues to the importer, so revenue() and real_income "
                 "already include it (listed here at base-year values)")
+
+    def __getattr__(self, name: str) -> Any:
+        return _missing(self, name)
+
+    @property
+    def name(self) -> str:
+        """The scenario's name, or ``"custom shock"`` for a hand-built Shock."""
+        sc = self.scenario
+        if sc is not None:
+            return str(getattr(sc, "name", None) or "scenario")
+        return "custom shock"
 
     # ------------------------------------------------------------ arrays
     @property
@@ -280,24 +372,6 @@ class Result:
     def _money_unit(self) -> str:
         return f"US$ million of {self.world.year}, producer prices (numeraire: world value added fixed)"
 
-    # --------------------------------------------------------- delegation
-    def provinces(self) -> Any:
-        """Province-level results (delegates to :func:`tradeshock.analysis.provinces.province_results`)."""
-        from tradeshock.analysis.provinces import province_results
-
-        return province_results(self)
-
-    def report(self, path: str | Path, **kw: Any) -> Any:
-        """Write the HTML report (delegates to :func:`tradeshock.report.html.write_report`)."""
-        from tradeshock.report.html import write_report
-
-        return write_report(self, path, **kw)
-
-    def _repr_html_(self) -> str:
-        from tradeshock.report.notebook import result_html
-
-        return result_html(self)
-
     def __repr__(self) -> str:
         d = self.diagnostics
         name = getattr(self.scenario, "name", None) or f"{len(self.shock.log)} shock verb(s)"
@@ -305,3 +379,80 @@ class Result:
                 f"{d['converged']} in {d['iterations']} iterations, {d['seconds']:.3f} s>")
 
 
+
+
+class ResultSet(Sequence[Result]):
+    """Several results indexed by scenario: ``rs["us-universal-10"]``, ``rs[0]``, ``for r in rs``.
+
+    ``names`` are the scenario names, numbered (``name [2]``) when one is repeated, so they are
+    unique labels for tables and reports. Accessors registered with
+    :func:`register_resultset_accessor` (``report``) work on the whole set.
+    """
+
+    def __init__(self, results: Iterable[Result]) -> None:
+        self._results = tuple(results)
+        names = [r.name for r in self._results]
+        self._names = tuple(f"{n} [{k + 1}]" if names.count(n) > 1 else n for k, n in enumerate(names))
+
+    def __getattr__(self, name: str) -> Any:
+        return _missing(self, name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Unique scenario labels, in order."""
+        return self._names
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    @overload
+    def __getitem__(self, key: int | str) -> Result: ...
+    @overload
+    def __getitem__(self, key: slice) -> ResultSet: ...
+    def __getitem__(self, key: int | str | slice) -> Result | ResultSet:
+        if isinstance(key, str):
+            if key not in self._names:
+                raise TradeshockError(unknown("scenario", key, self._names, "ResultSet"))
+            return self._results[self._names.index(key)]
+        if isinstance(key, slice):
+            return ResultSet(self._results[key])
+        return self._results[key]
+
+    def __iter__(self) -> Iterator[Result]:
+        return iter(self._results)
+
+    def items(self) -> Iterator[tuple[str, Result]]:
+        """``(name, result)`` pairs in order."""
+        return zip(self._names, self._results, strict=True)
+
+    def stack(self, view: str, **kw: Any) -> pd.DataFrame:
+        """One tidy view of every result, stacked with a leading ``scenario`` column.
+
+        ``view`` is a Result method name: ``"to_frame"`` (welfare), ``"trade"``, ``"exports"``,
+        ``"imports"``, ``"output"``, ``"prices"``, ``"revenue"``.
+        """
+        parts = []
+        for name, r in self.items():
+            df = getattr(r, view)(**kw).copy()
+            df.insert(0, "scenario", name)
+            parts.append(df)
+        out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        if parts:
+            out.attrs["unit"] = parts[0].attrs.get("unit", "")
+        return out
+
+    def welfare(self, column: str = "real_income") -> pd.DataFrame:
+        """One welfare column (percent) by country (rows) and scenario (columns)."""
+        return pd.DataFrame({name: r.welfare()[column] for name, r in self.items()})
+
+    def __repr__(self) -> str:
+        return f"<ResultSet of {len(self)}: {', '.join(self._names)}>"
+
+
+def as_result_set(results: Result | Iterable[Result]) -> ResultSet:
+    """``results`` as a ResultSet (one Result becomes a set of one)."""
+    if isinstance(results, ResultSet):
+        return results
+    if isinstance(results, Result):
+        return ResultSet([results])
+    return ResultSet(results)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import importlib.metadata as md
 import json
 import os
 import platform
@@ -39,7 +40,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tradeshock import shipped
+from tradeshock._version import __version__
 from tradeshock.errors import ScenarioError, TradeshockError, unknown
+from tradeshock.report.html import write_report
+from tradeshock.report.tables import measures_table
+from tradeshock.resolve import check_deficits as _check_deficits
+from tradeshock.result import Result, ResultSet, as_result_set
+from tradeshock.scenario import Scenario, find_scenario
+from tradeshock.simulate import simulate
+from tradeshock.world import World, load_world
 
 #: Output formats ``write_outputs`` understands (html = the report).
 FORMATS: tuple[str, ...] = ("html", "csv", "parquet", "xlsx")
@@ -52,8 +62,6 @@ _SUFFIXES = (".yaml", ".yml", ".toml")
 # ------------------------------------------------------------------ scenarios
 def list_scenarios() -> list[str]:
     """Names of the scenarios that can be given by name (shipped and ``./scenarios``)."""
-    from tradeshock import shipped
-
     return shipped.names("scenario")
 
 
@@ -66,8 +74,6 @@ def scenario_path(ref: str | os.PathLike[str]) -> Path:
         Neither a file nor a known name; the message lists close names.
 
     """
-    from tradeshock.scenario import find_scenario
-
     p = Path(ref)
     if p.is_file():
         return p
@@ -92,12 +98,7 @@ def scenario_path(ref: str | os.PathLike[str]) -> Path:
 def load_scenario(ref: Any) -> Any:
     """A :class:`~tradeshock.scenario.Scenario` from a Scenario, a path or a shipped name."""
     if isinstance(ref, (str, os.PathLike)):
-        path = scenario_path(ref)               # a clear error before anything is imported
-        from tradeshock.scenario import Scenario
-
-        return Scenario.load(path)
-    from tradeshock.scenario import Scenario
-
+        return Scenario.load(scenario_path(ref))
     if isinstance(ref, dict):
         return Scenario.from_dict(ref, source="<dict>")
     return ref
@@ -119,8 +120,6 @@ def _with_as_of(scenario: Any, as_of: Any) -> Any:
 
 # ------------------------------------------------------------------ solving
 def _world_for(scenario: Any, world: Any, cache: dict[str, Any]) -> Any:
-    from tradeshock.world import World, load_world
-
     if isinstance(world, World):
         name = world.name
         cache.setdefault(name, world)
@@ -140,14 +139,13 @@ def _world_for(scenario: Any, world: Any, cache: dict[str, Any]) -> Any:
 
 def check_deficits(deficits: str | None) -> None:
     """Reject a deficit treatment other than ``"fixed"``, ``"zero"`` or None (the scenario's)."""
-    if deficits not in (None, "fixed", "zero"):
-        raise ScenarioError(f"deficits {deficits!r} is not a deficit treatment; use 'fixed' (keep "
-                            "each country's trade deficit) or 'zero' (balanced trade)")
+    if deficits is not None:
+        _check_deficits(deficits, error=ScenarioError)
 
 
 def run(scenario: Any, world: Any = None, as_of: Any = None, *, deficits: str | None = None,
         tol: float = 1e-10, out: str | os.PathLike[str] | None = None,
-        formats: Iterable[str] = ("html", "csv")) -> Any:
+        formats: Iterable[str] = ("html", "csv")) -> Result:
     """Solve one scenario and return its :class:`~tradeshock.result.Result`.
 
     Parameters
@@ -174,14 +172,13 @@ def run(scenario: Any, world: Any = None, as_of: Any = None, *, deficits: str | 
 
 def run_many(scenarios: Sequence[Any], world: Any = None, as_of: Any = None, *,
              deficits: str | None = None, tol: float = 1e-10,
-             progress: Callable[[int, int, str], None] | None = None) -> list[Any]:
-    """Solve several scenarios; worlds are loaded once and each baseline is solved once.
+             progress: Callable[[int, int, str], None] | None = None) -> ResultSet:
+    """Solve several scenarios into a :class:`~tradeshock.result.ResultSet` (indexed by scenario).
 
-    ``progress(done, total, name)`` is called before each solve (and once at the end with
-    ``done == total``) so a caller can show progress.
+    Worlds are loaded once and each baseline is solved once. ``progress(done, total, name)`` is
+    called before each solve (and once at the end with ``done == total``) so a caller can show
+    progress.
     """
-    from tradeshock.simulate import simulate
-
     check_deficits(deficits)
     loaded = [_with_as_of(load_scenario(s), as_of) for s in scenarios]
     worlds: dict[str, Any] = {}
@@ -195,7 +192,7 @@ def run_many(scenarios: Sequence[Any], world: Any = None, as_of: Any = None, *,
         results.append(res)
     if progress:
         progress(len(loaded), len(loaded), "")
-    return results
+    return ResultSet(results)
 
 
 # ------------------------------------------------------------------ tables
@@ -206,8 +203,6 @@ def result_tables(result: Any) -> dict[str, pd.DataFrame]:
     (by partner), ``output`` (by country and sector), ``revenue``, ``measures`` (the applied
     measures) and ``provinces`` when the province analysis is available for the world.
     """
-    from tradeshock.report.tables import measures_table
-
     t = {"welfare": result.to_frame(), "trade": result.trade(), "exports": result.exports(),
          "imports": result.imports(), "output": result.output(), "revenue": result.revenue()}
     m = measures_table(result)
@@ -225,11 +220,9 @@ def result_tables(result: Any) -> dict[str, pd.DataFrame]:
 
 def stacked_tables(results: Sequence[Any]) -> dict[str, pd.DataFrame]:
     """:func:`result_tables` of several results, stacked with a leading ``scenario`` column."""
-    from tradeshock.report.tables import scenario_labels
-
     parts: dict[str, list[pd.DataFrame]] = {}
     units: dict[str, str] = {}
-    for res, label in zip(results, scenario_labels(results), strict=True):
+    for label, res in as_result_set(results).items():
         for name, df in result_tables(res).items():
             d = df.copy()
             d.insert(0, "scenario", label)
@@ -303,11 +296,7 @@ def _jsonable(obj: Any) -> Any:
 
 def versions() -> dict[str, str]:
     """Versions of Python, tradeshock and the numerical/report packages it used."""
-    import importlib.metadata as md
-
-    import tradeshock
-
-    out = {"python": platform.python_version(), "tradeshock": tradeshock.__version__}
+    out = {"python": platform.python_version(), "tradeshock": __version__}
     for pkg in ("numpy", "scipy", "pandas", "pyarrow", "pydantic", "plotly", "openpyxl"):
         try:
             out[pkg] = md.version(pkg)
@@ -410,16 +399,13 @@ def write_outputs(results: Sequence[Any], out: str | os.PathLike[str],
     Several results go into one report (compared side by side) and into stacked tables with a
     ``scenario`` column.
     """
-    from tradeshock.report.html import write_report
-
     fmts = check_formats(formats)
     folder = prepare_out(out)
     tmp = Path(tempfile.mkdtemp(prefix=".tradeshock-", dir=folder))
     try:
         files: list[str] = []
         if "html" in fmts:
-            write_report(list(results) if len(results) > 1 else results[0], tmp / "report.html",
-                         **report_kw)
+            write_report(as_result_set(results), tmp / "report.html", **report_kw)
             files.append("report.html")
         table_fmts = [f for f in fmts if f != "html"]
         if table_fmts:
@@ -441,6 +427,6 @@ def write_outputs(results: Sequence[Any], out: str | os.PathLike[str],
     return folder
 
 
-__all__ = ["run", "run_many", "write_outputs", "result_tables", "stacked_tables", "run_record",
+__all__ = ["run", "run_many", "Result", "ResultSet", "write_outputs", "result_tables", "stacked_tables", "run_record",
            "scenario_path", "list_scenarios", "load_scenario", "check_formats", "check_deficits",
            "FORMATS"]

@@ -15,11 +15,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from tradeshock import __version__
+from tradeshock._version import __version__
 from tradeshock.errors import TradeshockError
 from tradeshock.report import tables
 from tradeshock.report.context import ReportContext
 from tradeshock.report.sections import available_sections, section_id
+from tradeshock.result import ResultSet
 
 ASSETS = Path(__file__).parent / "assets"
 
@@ -118,8 +119,9 @@ def _umask() -> int:
 
 
 def _as_list(results: Any | Sequence[Any]) -> list[Any]:
-    if isinstance(results, (list, tuple)):
-        if not results:
+    """One Result, a ResultSet or a sequence of results, as a non-empty list."""
+    if isinstance(results, (list, tuple, ResultSet)):
+        if not len(results):
             raise TradeshockError("no results to report")
         return list(results)
     return [results]

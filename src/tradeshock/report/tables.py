@@ -12,7 +12,9 @@ from typing import Any
 
 import pandas as pd
 
+from tradeshock.errors import TradeshockError
 from tradeshock.report.context import FOCUS
+from tradeshock.result import ResultSet
 
 
 def money_unit(result: Any) -> str:
@@ -197,6 +199,8 @@ def as_dict(obj: Any) -> dict[str, Any]:
 # ------------------------------------------------------------- side by side
 def scenario_labels(results: Sequence[Any]) -> list[str]:
     """Unique column labels for several results (scenario names, numbered when repeated)."""
+    if isinstance(results, ResultSet):
+        return list(results.names)
     names = [scenario_name(r) for r in results]
     return [f"{n} [{k + 1}]" if names.count(n) > 1 else n for k, n in enumerate(names)]
 
@@ -265,15 +269,12 @@ def compare_sectors(results: Sequence[Any], country: str = "CAN", n: int = 12,
 def compare_provinces(results: Sequence[Any], home: str = "CAN") -> pd.DataFrame:
     """Winners and losers by province: real income change (%) per scenario, one row a province.
 
-    Real income as in :func:`tradeshock.analysis.provinces.province_summary` (deflated by
+    Real income as in ``result.provinces.summary()`` (deflated by
     Canada's consumer price index; income-weighted, the provinces add up to Canada's real income
     change). Empty when the world has no provincial split (only Canada has one). Columns:
     ``province``, ``value_added_base`` (C$ million, the weights) and one column per scenario
     label; sorted by the first scenario's change.
     """
-    from tradeshock.analysis.provinces import province_summary
-    from tradeshock.errors import TradeshockError
-
     if home != "CAN" or home not in results[0].world.countries:
         return pd.DataFrame()
     labels = scenario_labels(results)
@@ -281,7 +282,7 @@ def compare_provinces(results: Sequence[Any], home: str = "CAN") -> pd.DataFrame
     base = None
     for res, lab in zip(results, labels, strict=True):
         try:
-            s = province_summary(res, country=home)
+            s = res.provinces.summary(country=home)
         except TradeshockError:
             return pd.DataFrame()
         s = s.set_index("province")
