@@ -129,6 +129,9 @@ class Result:
         relative; see :class:`~tradeshock.model.Equilibrium`), ``seconds``.
     meta
         Numéraire, units, baseline definition, tolerance, versions.
+    reference
+        The result this one is measured against besides the baseline (the status quo a package
+        is added to, or ``--against``), set by :mod:`tradeshock.runner`; None otherwise.
     baseline, equilibrium
         The engine's re-solved :class:`~tradeshock.model.Baseline` and the counterfactual
         :class:`~tradeshock.model.Equilibrium` (hats relative to that baseline).
@@ -148,6 +151,7 @@ class Result:
         self.deficits = deficits
         self.baseline = baseline
         self.equilibrium = equilibrium
+        self.reference: Result | None = None
         self.diagnostics: dict[str, Any] = dict(equilibrium.diagnostics)
         gap = None
         if baseline_solve is not None:

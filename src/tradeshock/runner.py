@@ -143,9 +143,39 @@ def check_deficits(deficits: str | None) -> None:
         _check_deficits(deficits, error=ScenarioError)
 
 
+def status_quo_of(scenario: Any) -> Any | None:
+    """The status quo a scenario is a package on top of, or None.
+
+    A scenario that ``extends`` another and adds measures is measured against that base; one that
+    takes the measures in force on its ``as_of`` date and adds its own is measured against those
+    measures alone (a copy without its own measures). Scenarios without own measures (a status
+    quo itself, or the 2024 baseline) have none: they are measured against the 2024 baseline.
+    """
+    if not getattr(scenario, "measures", None):
+        return None
+    base = getattr(scenario, "base", None)
+    if base is not None:
+        return base
+    day = getattr(scenario, "as_of", None)
+    if day is None:
+        return None
+    return scenario.model_copy(update={
+        "measures": [], "name": f"measures in force on {day}",
+        "description": f"Every measure in force on {day} (measures library), without the measures "
+                       f"{scenario.name} adds."})
+
+
+def _attach(res: Any, ref: Any, kind: str) -> None:
+    """Record ``ref`` as the result's reference (``res.reference``; its name in ``meta``)."""
+    res.reference = ref
+    res.meta["against"] = {"scenario": str(getattr(ref.scenario, "name", "reference")),
+                           "kind": kind}
+
+
 def run(scenario: Any, world: Any = None, as_of: Any = None, *, deficits: str | None = None,
         tol: float = 1e-10, out: str | os.PathLike[str] | None = None,
-        formats: Iterable[str] = ("html", "csv")) -> Result:
+        formats: Iterable[str] = ("html", "csv"), against: Any = None,
+        status_quo: bool = True) -> Result:
     """Solve one scenario and return its :class:`~tradeshock.result.Result`.
 
     Parameters
@@ -162,9 +192,17 @@ def run(scenario: Any, world: Any = None, as_of: Any = None, *, deficits: str | 
         Solver tolerance (relative residuals).
     out, formats
         When ``out`` is given, also write the run folder (see :func:`write_outputs`).
+    against
+        A reference scenario (Scenario, path or shipped name) other than the 2024 baseline: it is
+        solved too and attached as ``result.reference``; the headline, terminal and report then
+        show differences from it.
+    status_quo
+        When ``against`` is None and the scenario is a package on top of a status quo (see
+        :func:`status_quo_of`), solve that status quo as the reference.
 
     """
-    res = run_many([scenario], world=world, as_of=as_of, deficits=deficits, tol=tol)[0]
+    res = run_many([scenario], world=world, as_of=as_of, deficits=deficits, tol=tol,
+                   against=against, status_quo=status_quo)[0]
     if out is not None:
         write_outputs([res], out, formats)
     return res
@@ -172,23 +210,42 @@ def run(scenario: Any, world: Any = None, as_of: Any = None, *, deficits: str | 
 
 def run_many(scenarios: Sequence[Any], world: Any = None, as_of: Any = None, *,
              deficits: str | None = None, tol: float = 1e-10,
-             progress: Callable[[int, int, str], None] | None = None) -> ResultSet:
+             progress: Callable[[int, int, str], None] | None = None, against: Any = None,
+             status_quo: bool = True) -> ResultSet:
     """Solve several scenarios into a :class:`~tradeshock.result.ResultSet` (indexed by scenario).
 
     Worlds are loaded once and each baseline is solved once. ``progress(done, total, name)`` is
     called before each solve (and once at the end with ``done == total``) so a caller can show
-    progress.
+    progress. ``against`` and ``status_quo`` as in :func:`run`: the reference is solved once and
+    attached to every result (except itself) as ``result.reference``.
     """
     check_deficits(deficits)
     loaded = [_with_as_of(load_scenario(s), as_of) for s in scenarios]
+    ref_sc = _with_as_of(load_scenario(against), as_of) if against is not None else None
     worlds: dict[str, Any] = {}
+    refs: dict[tuple[str, str], Any] = {}
+
+    def solve(sc: Any) -> Any:
+        res = simulate(_world_for(sc, world, worlds), sc, deficits=deficits, tol=tol)
+        res.meta["scenario_source"] = str(getattr(sc, "source", "") or "")
+        return res
+
+    def reference(sc: Any) -> Any:
+        key = (str(sc.name), str(getattr(sc, "as_of", None)))
+        if key not in refs:
+            refs[key] = solve(sc)
+        return refs[key]
+
     results = []
     for k, sc in enumerate(loaded):
         if progress:
             progress(k, len(loaded), str(getattr(sc, "name", f"scenario {k + 1}")))
-        w = _world_for(sc, world, worlds)
-        res = simulate(w, sc, deficits=deficits, tol=tol)
-        res.meta["scenario_source"] = str(getattr(sc, "source", "") or "")
+        res = solve(sc)
+        if ref_sc is not None:
+            if getattr(sc, "name", None) != getattr(ref_sc, "name", None):
+                _attach(res, reference(ref_sc), "against")
+        elif status_quo and (sq := status_quo_of(sc)) is not None:
+            _attach(res, reference(sq), "status quo")
         results.append(res)
     if progress:
         progress(len(loaded), len(loaded), "")
@@ -427,6 +484,7 @@ def write_outputs(results: Sequence[Any], out: str | os.PathLike[str],
     return folder
 
 
-__all__ = ["run", "run_many", "Result", "ResultSet", "write_outputs", "result_tables", "stacked_tables", "run_record",
+__all__ = ["run", "run_many", "status_quo_of", "Result", "ResultSet", "write_outputs", "result_tables",
+           "stacked_tables", "run_record",
            "scenario_path", "list_scenarios", "load_scenario", "check_formats", "check_deficits",
            "FORMATS"]

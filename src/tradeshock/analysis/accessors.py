@@ -33,5 +33,9 @@ class ProvincesAccessor:
         """Exports by province (:func:`tradeshock.analysis.provinces.province_exports`)."""
         return _prov.province_exports(self._result, country=country)
 
+    def hits(self, country: str = "CAN") -> pd.DataFrame:
+        """Money at stake by partner, sector and product (:func:`tradeshock.analysis.provinces.shock_hits`)."""
+        return _prov.shock_hits(self._result, country=country)
+
 
 __all__ = ["ProvincesAccessor"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from tradeshock.errors import TradeshockError
@@ -40,6 +41,31 @@ def scenario_name(result: Any) -> str:
     return "custom shock"
 
 
+#: A country is named in a headline only if it is a focus country or has at least this share of
+#: world value added (the world's baseline), is not the rest of the world and has no flagged
+#: (placeholder) GDP in the world's provenance: moves of tiny or ill-measured economies
+#: (Luxembourg, Malta; Taiwan's placeholder GDP) are real model output but not news.
+MATERIAL_VA_SHARE = 0.01
+
+
+def material_countries(result: Any, focus: Sequence[str] = FOCUS,
+                       min_share: float = MATERIAL_VA_SHARE) -> list[str]:
+    """Countries a headline may name (see :data:`MATERIAL_VA_SHARE`), in the world's order."""
+    w = result.world
+    try:
+        va = np.asarray(w.va_share * w.gross_output, dtype=float).sum(axis=1)
+        share = va / va.sum()
+    except (AttributeError, TypeError, ValueError):
+        share = np.ones(len(w.countries))
+    flagged = set()
+    report = (getattr(w, "provenance", None) or {}).get("build_report", {}) or {}
+    for t in report.get("gdp_targets", []) or []:
+        if isinstance(t, dict) and t.get("flag") and t.get("country"):
+            flagged.add(str(t["country"]))
+    return [c for c, s in zip(w.countries, share, strict=True)
+            if c != "ROW" and c not in flagged and (c in focus or s >= min_share)]
+
+
 def welfare_movers(result: Any, n: int = 8, focus: Sequence[str] = FOCUS) -> pd.DataFrame:
     """Welfare by country for the ``n`` largest real-income moves plus the focus countries.
 
@@ -58,13 +84,21 @@ def welfare_movers(result: Any, n: int = 8, focus: Sequence[str] = FOCUS) -> pd.
 
 
 def exports_by_partner(result: Any, home: str = "CAN",
-                       partners: Sequence[str] = ("USA", "CHN")) -> pd.DataFrame:
+                       partners: Sequence[str] = ("USA", "CHN"), reference: Any = None) -> pd.DataFrame:
     """``home``'s exports to each of ``partners``, to everyone else, and in total.
 
     Columns ``code`` (ISO3, ``others`` or ``total``), ``partner`` (label), ``baseline,
     counterfactual, change, change_pct`` (money in the world's unit, producer prices;
-    ``change_pct`` in percent).
+    ``change_pct`` in percent). With ``reference`` (another result on the same world),
+    ``baseline`` is the reference's counterfactual: changes are measured against it.
     """
+    if reference is not None:
+        out = exports_by_partner(result, home, partners)
+        ref = exports_by_partner(reference, home, partners).set_index("code")["counterfactual"]
+        out["baseline"] = out["code"].map(ref).to_numpy()
+        out["change"] = out["counterfactual"] - out["baseline"]
+        out["change_pct"] = 100.0 * out["change"] / out["baseline"].where(out["baseline"] > 0)
+        return out
     ex = result.exports(home)
     ex = ex[ex["partner"] != home]
     named = [p for p in partners if p in set(ex["partner"])]
@@ -84,21 +118,36 @@ def exports_by_partner(result: Any, home: str = "CAN",
 
 
 def sector_moves(result: Any, country: str = "CAN", n: int = 5,
-                 by: str = "gross_output_change_pct") -> tuple[pd.DataFrame, pd.DataFrame]:
+                 by: str = "gross_output_change_pct", reference: Any = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``n`` sectors of ``country`` whose output gains most and loses most.
 
     Returns ``(gains, losses)``, each with ``sector, label, gross_output_base,
-    gross_output_change, gross_output_change_pct, value_added_change_pct,
+    gross_output_change, gross_output_change_pct, value_added_change, value_added_change_pct,
     employment_change_pct``. ``by`` ranks them: in percent (the default) a tiny sector can top
-    the list; ``by="gross_output_change"`` ranks by money, as a headline should. Sectors with no
-    baseline output are left out. Gains only lists positive moves, losses only negative ones.
+    the list; ``by="value_added_change"`` ranks by the money earned in the sector (value added:
+    what a headline should rank; gross output also counts pass-through of inputs, which makes
+    refining swing with crude prices). Sectors with no baseline output are left out. Gains only
+    lists positive moves, losses only negative ones. With ``reference`` (another result on the
+    same world) changes are measured from the reference's counterfactual.
     """
     out = result.output()
+    if reference is not None:
+        ref = reference.output().set_index(["country", "sector"])
+        key = pd.MultiIndex.from_frame(out[["country", "sector"]])
+        out = out.copy()
+        for col in ("gross_output", "value_added"):
+            out[f"{col}_base"] = ref[f"{col}_cf"].reindex(key).to_numpy()
+            out[f"{col}_change_pct"] = 100 * (out[f"{col}_cf"] / out[f"{col}_base"] - 1)
+        e0 = ref["employment_share_cf"].reindex(key).to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["employment_change_pct"] = 100 * (out["employment_share_cf"] / e0 - 1)
     o = out[(out["country"] == country) & (out["gross_output_base"] > 0)].copy()
     o.insert(1, "label", [sector_label(result, s) for s in o["sector"]])
     o["gross_output_change"] = o["gross_output_cf"] - o["gross_output_base"]
+    o["value_added_change"] = o["value_added_cf"] - o["value_added_base"]
     cols = ["sector", "label", "gross_output_base", "gross_output_change", "gross_output_change_pct",
-            "value_added_change_pct", "employment_change_pct"]
+            "value_added_change", "value_added_change_pct", "employment_change_pct"]
     cols = [c for c in cols if c in o.columns]
     gains = o[o[by] > 0].sort_values(by, ascending=False).head(n)[cols].reset_index(drop=True)
     losses = o[o[by] < 0].sort_values(by).head(n)[cols].reset_index(drop=True)
@@ -293,6 +342,33 @@ def compare_provinces(results: Sequence[Any], home: str = "CAN") -> pd.DataFrame
     out = out.reset_index().sort_values(labels[0]).reset_index(drop=True)
     out.attrs["unit"] = "real income, percent change (deflated by Canada's consumer price index)"
     out.attrs["base_unit"] = "C$ million, 2024 value added (nominal)"
+    return out
+
+
+def against_welfare(results: Sequence[Any], focus: Sequence[str] = FOCUS) -> pd.DataFrame:
+    """Real income against each result's reference (``result.reference``), in percentage points.
+
+    One row per result that has a reference: ``scenario, reference`` and for each focus country
+    ``<code>`` (difference of real income changes, pp) and ``<code> vs baseline`` (the change
+    against the world's baseline, percent). Empty when no result has a reference.
+    """
+    rows = []
+    for res, lab in zip(results, scenario_labels(results), strict=True):
+        ref = getattr(res, "reference", None)
+        if ref is None:
+            continue
+        wf, rw = res.welfare(), ref.welfare()
+        row: dict[str, Any] = {"scenario": lab, "reference": scenario_name(ref)}
+        for c in focus:
+            if c in wf.index:
+                row[c] = float(wf.loc[c, "real_income"]) - float(rw.loc[c, "real_income"])
+        for c in focus:
+            if c in wf.index:
+                row[f"{c} vs baseline"] = float(wf.loc[c, "real_income"])
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out.attrs["unit"] = ("country columns: difference from the reference, percentage points of "
+                         "real income; 'vs baseline' columns: percent change from the baseline")
     return out
 
 

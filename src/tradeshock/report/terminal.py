@@ -30,7 +30,7 @@ def _pct(v: float, digits: int = 2) -> str:
 
 
 def _money(v: float) -> str:
-    return "—" if v != v else f"{v:,.0f}"
+    return "—" if v != v else f"{v:+,.0f}" if v < 0 else f"{v:,.0f}"
 
 
 def _measures(result: Any, wide: bool) -> Table | None:
@@ -76,26 +76,78 @@ def _welfare(result: Any, focus: Sequence[str]) -> Table:
     return t
 
 
-def _exports(result: Any, home: str) -> Table:
-    ex = tables.exports_by_partner(result, home)
-    t = Table("to", "baseline", "scenario", "change", "change %",
-              title=f"{tables.country_name(result, home)}'s exports ({tables.money_unit(result)})",
-              title_justify="left")
+def _exports(result: Any, home: str, reference: Any = None) -> Table:
+    ex = tables.exports_by_partner(result, home, reference=reference)
+    first = "reference" if reference is not None else "baseline"
+    title = f"{tables.country_name(result, home)}'s exports ({tables.money_unit(result)})"
+    if reference is not None:
+        title += f" against {tables.scenario_name(reference)}"
+    t = Table("to", first, "scenario", "change", "change %", title=title, title_justify="left")
     for r in ex.itertuples(index=False):
         t.add_row(r.partner, _money(r.baseline), _money(r.counterfactual), _money(r.change),
                   _pct(r.change_pct))
     return t
 
 
-def _sectors(result: Any, home: str) -> Table:
-    gains, losses = tables.sector_moves(result, home, n=5)
-    t = Table("sector", "gross output %", "value added %", "employment %", "base output",
-              title=f"{tables.country_name(result, home)}'s sectors that gain and lose most "
-                    f"(% change; base output {tables.money_unit(result)})", title_justify="left")
+def _pp(v: float) -> str:
+    if v != v:
+        return "—"
+    if round(v, 3) == 0:
+        return "0.000 pp"
+    style = "green" if v > 0 else "red"
+    return f"[{style}]{v:+.3f} pp[/]"
+
+
+def _against(result: Any, focus: Sequence[str]) -> Table | None:
+    """Real income against the result's reference: scenario, reference and the difference (pp)."""
+    ref = getattr(result, "reference", None)
+    if ref is None:
+        return None
+    wf, rw = result.welfare(), ref.welfare()
+    t = Table("country", "scenario vs baseline", "reference vs baseline", "difference",
+              title=f"Real income against {tables.scenario_name(ref)} (difference in percentage "
+                    "points)", title_justify="left")
+    for c in focus:
+        if c in wf.index:
+            a, b = float(wf.loc[c, "real_income"]), float(rw.loc[c, "real_income"])
+            t.add_row(c, _pct(a, 3), _pct(b, 3), _pp(a - b))
+    return t
+
+
+def fit(table: Table) -> Table:
+    """Keep numbers whole in a narrow terminal: numeric columns never wrap or crop, text folds.
+
+    A column whose cells are all numbers (with %, pp, signs, separators) gets a minimum width of
+    its longest cell (the header wraps instead); other columns fold (wrap inside words) instead
+    of cropping with an ellipsis.
+    """
+    import re
+
+    from rich.text import Text
+
+    num = re.compile(r"^[\s+\-−±]*[\d.,]+(e[+-]?\d+)?\s*(%|pp)?$|^—$|^$")
+    for col in table.columns:
+        cells = [Text.from_markup(c).plain if isinstance(c, str) else str(c) for c in col._cells]
+        if cells and all(num.match(c.strip()) for c in cells):
+            # as wide as the longest number (never cropped or broken); the header may wrap
+            col.min_width = max([len(c) for c in cells] + [col.min_width or 0])
+        else:                                   # text may wrap, but never collapses to nothing
+            col.min_width = max(col.min_width or 0, min(12, max([len(c) for c in cells] + [2])))
+        col.overflow = "fold"
+    return table
+
+
+def _sectors(result: Any, home: str, reference: Any = None) -> Table:
+    gains, losses = tables.sector_moves(result, home, n=5, by="value_added_change",
+                                        reference=reference)
+    against = f" against {tables.scenario_name(reference)}" if reference is not None else ""
+    t = Table("sector", "value added change", "value added %", "gross output %", "employment %",
+              title=f"{tables.country_name(result, home)}'s sectors that gain and lose most{against} "
+                    f"(ranked by value added in {tables.money_unit(result)})", title_justify="left")
     for df in (gains, losses):
         for r in df.itertuples(index=False):
-            t.add_row(r.sector, _pct(r.gross_output_change_pct), _pct(r.value_added_change_pct),
-                      _pct(r.employment_change_pct), _money(r.gross_output_base))
+            t.add_row(r.sector, _money(r.value_added_change), _pct(r.value_added_change_pct),
+                      _pct(r.gross_output_change_pct), _pct(r.employment_change_pct))
         if df is gains and len(gains) and len(losses):
             t.add_section()
     return t
@@ -139,12 +191,16 @@ def print_summary(result: Any, console: Console | None = None, home: str = "CAN"
                     title=f"[bold]{tables.scenario_name(result)}[/]", title_align="left"))
     m = _measures(result, wide=con.width >= 120)
     if m is not None:
-        con.print(m)
-    con.print(_welfare(result, focus))
+        con.print(fit(m))
+    con.print(fit(_welfare(result, focus)))
+    ag = _against(result, focus)
+    if ag is not None:
+        con.print(fit(ag))
     if home in result.world.countries:
-        con.print(_exports(result, home))
-        con.print(_sectors(result, home))
-    con.print(_revenue(result, focus))
+        ref = getattr(result, "reference", None)
+        con.print(fit(_exports(result, home, ref)))
+        con.print(fit(_sectors(result, home, ref)))
+    con.print(fit(_revenue(result, focus)))
     con.print(convergence_line(result))
     for line in tables.quota_lines(result):
         con.print(line)
@@ -166,7 +222,14 @@ def print_comparison(results: Sequence[Any], console: Console | None = None, hom
     for res, lab in zip(results, labels, strict=True):
         wf = res.welfare()
         t.add_row(lab, *[_pct(float(wf.loc[c, "real_income"])) for c in shown])
-    con.print(t)
+    con.print(fit(t))
+    ag = tables.against_welfare(results, focus=shown)
+    if not ag.empty:
+        t = Table("scenario", "against", *shown, title="Against each scenario's reference "
+                  "(difference in real income, percentage points)", title_justify="left")
+        for _, row in ag.iterrows():
+            t.add_row(row["scenario"], row["reference"], *[_pp(row[c]) for c in shown])
+        con.print(fit(t))
     if home in results[0].world.countries:
         name = tables.country_name(results[0], home)
         ex = tables.compare_exports(results, home)
@@ -178,26 +241,36 @@ def print_comparison(results: Sequence[Any], console: Console | None = None, hom
                 t.add_row("[dim]baseline[/]", *[f"[dim]{_money(row[g])}[/]" for g in groups])
             else:
                 t.add_row(row["scenario"], *[_pct(row[f"{g} %"], 1) for g in groups])
-        con.print(t)
+        con.print(fit(t))
         prov = tables.compare_provinces(results, home)
         if not prov.empty:
-            t = Table("province", *labels, title="Winners and losers by province (REAL income, % "
-                      "change; deflated by Canada's CPI, adds up to Canada's real income)",
-                      title_justify="left")
-            for _, row in prov.iterrows():
-                t.add_row(row["province"], *[_pct(row[lab], 2) for lab in labels])
-            con.print(t)
+            # wide comparisons get numbered columns and a legend, so every number stays whole
+            numbered = 9 + sum(max(len(lab), 7) + 3 for lab in labels) > con.width
+            heads = [f"[{k + 1}]" for k in range(len(labels))] if numbered else labels
+            per = max(1, (con.width - 9) // 10)
+            for k in range(0, len(labels), per):
+                part = list(range(k, min(len(labels), k + per)))
+                t = Table("prov.", *[heads[i] for i in part],
+                          title="Winners and losers by province (REAL income, % change; deflated "
+                                "by Canada's CPI, adds up to Canada's real income)",
+                          title_justify="left")
+                for _, row in prov.iterrows():
+                    t.add_row(row["province"], *[_pct(row[labels[i]], 2) for i in part])
+                con.print(fit(t))
+            if numbered:
+                con.print("  ".join(f"[{k + 1}] {lab}" for k, lab in enumerate(labels)))
         t = Table("scenario", "hardest-hit sector", "best-off sector",
-                  title=f"{name}'s sectors (largest gross-output change in money; % change shown)",
-                  title_justify="left")
+                  title=f"{name}'s sectors (ranked by value added in money, US$ million; % change "
+                        "shown; against the reference where there is one)", title_justify="left")
         for res, lab in zip(results, labels, strict=True):
-            gains, losses = tables.sector_moves(res, home, n=1, by="gross_output_change")
-            lo = f"{losses.iloc[0]['sector']} {_pct(losses.iloc[0]['gross_output_change_pct'], 1)}" \
-                if len(losses) else "—"
-            hi = f"{gains.iloc[0]['sector']} {_pct(gains.iloc[0]['gross_output_change_pct'], 1)}" \
-                if len(gains) else "—"
+            gains, losses = tables.sector_moves(res, home, n=1, by="value_added_change",
+                                                reference=getattr(res, "reference", None))
+            lo = (f"{losses.iloc[0]['sector']} {losses.iloc[0]['value_added_change']:+,.0f} "
+                  f"({_pct(losses.iloc[0]['value_added_change_pct'], 1)})") if len(losses) else "—"
+            hi = (f"{gains.iloc[0]['sector']} {gains.iloc[0]['value_added_change']:+,.0f} "
+                  f"({_pct(gains.iloc[0]['value_added_change_pct'], 1)})") if len(gains) else "—"
             t.add_row(lab, lo, hi)
-        con.print(t)
+        con.print(fit(t))
     t = Table("scenario", "converged", "iterations", "max residual", "seconds",
               title="Solver (deficits as set per scenario; numéraire: world value added)",
               title_justify="left")
@@ -206,4 +279,4 @@ def print_comparison(results: Sequence[Any], console: Console | None = None, hom
         r = [v for k, v in d.items() if k.startswith("residual") and isinstance(v, (int, float))]
         t.add_row(lab, "yes" if d.get("converged") else "[red]NO[/]", str(d.get("iterations", "?")),
                   f"{max(r):.1e}" if r else "?", f"{d.get('seconds', float('nan')):.2f}")
-    con.print(t)
+    con.print(fit(t))
