@@ -34,7 +34,7 @@ class ProvincesAccessor:
         return _prov.province_exports(self._result, country=country)
 
     def hits(self, country: str = "CAN") -> pd.DataFrame:
-        """Money at stake by partner, sector and product (:func:`tradeshock.analysis.provinces.shock_hits`)."""
+        """Money at stake by partner, sector, product (:func:`~tradeshock.analysis.provinces.shock_hits`)."""
         return _prov.shock_hits(self._result, country=country)
 
 
