@@ -62,6 +62,7 @@ SECTIONS: tuple[str, ...] = (
     "attribution",
     "targets",
     "game",
+    "timeline",
     "measures",
     "settings_diagnostics",
     "provenance",
