@@ -316,3 +316,8 @@ def test_carney_5_6_percent_average_tariff_on_canada():
 ])
 def test_against_tracker_values(date, partner, tracker, tol):
     assert 100 * product_weighted_rate(date, "USA", partner) == pytest.approx(tracker, abs=tol)
+
+
+def test_unquantified_measures_stay_out_of_product_rates():
+    """The product view (and the tracker comparison) skip unquantified measures too."""
+    assert _add("2026-08-01", "CAN", "300490") == pytest.approx(_add("2026-07-01", "CAN", "300490"))

@@ -329,7 +329,8 @@ def _pair_add(measures: Sequence[Measure], importer: str, exporter: str, world=N
     else:
         sb, sm = _sector_rates(world, importer, exporter)
         base, mfn = sb[arr.sec], sm[arr.sec]
-    prod_ms = [m for m in measures if not (m.affected_trade and importer != "USA")]
+    prod_ms = [m for m in measures if not m.unquantified
+               and not (m.affected_trade and importer != "USA")]
     if not prod_ms:
         return arr, np.zeros(len(arr.sec))
     cov = [coverage(m, None, importer, exporter, cusma) for m in prod_ms]

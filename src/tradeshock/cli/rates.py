@@ -36,7 +36,7 @@ def _print(df, title: str, pct_cols: tuple[str, ...] = ("rate", "base_rate", "ad
 
 def rates_cmd(
     as_of: str = typer.Option(None, "--as-of",
-                              help="Date YYYY-MM-DD: take every measure in force that day"),
+                              help="Date YYYY-MM-DD or 'today': take every measure in force that day"),
     imposer: str = typer.Option(None, "--imposer", help="Importing country (ISO3), e.g. USA"),
     target: str = typer.Option(None, "--target", help="Exporting country (ISO3), e.g. CAN"),
     by: str = typer.Option("sector", "--by",
@@ -80,6 +80,18 @@ def rates_cmd(
             raise ScenarioError(f"--by {by!r} is not sector or product"
                                 f"{did_you_mean(by, ['sector', 'product'])}")
     _print(df, title)
+    from tradeshock.measures import load_library
+
+    lib = load_library()
+    imposers = [imposer] if imposer else None
+    typer.echo(lib.coverage_note(None if timeline else as_of, imposers=imposers))
+    if not timeline:
+        idle = sorted(m.id for m in lib.in_force(as_of) if m.unquantified
+                      and (imposer is None or m.imposer == imposer)
+                      and (target is None or m.hits(target)))
+        if idle:
+            typer.echo("in force but not quantified (coverage not identifiable in trade data, not "
+                       "in these rates): " + ", ".join(idle))
     if out is not None:
         write_table(df, out)
         typer.echo(f"wrote {out}")
