@@ -21,6 +21,7 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 STEPS: dict[str, str] = {
     "cp1993": "cp2015",
     "gravity2006": "gravity",
+    "agtpa": "yotov",
     "hs6_wiod": "concordance",
     "wiod2011": "wiod",
     "default": "update2024",

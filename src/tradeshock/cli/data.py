@@ -44,7 +44,7 @@ def info_cmd(name: str = typer.Argument(..., help="World name, e.g. default")) -
 def build_cmd(
     raw: str = typer.Option(..., "--raw", help="Raw data folder (shared/data/raw, holding SOURCES.md)"),
     only: list[str] = typer.Option(None, "--only", help="Build only this step (repeatable): cp1993, "
-                                   "gravity2006, hs6_wiod, wiod2011, default, trade_weights, provinces"),
+                                   "gravity2006, agtpa, hs6_wiod, wiod2011, default, trade_weights, provinces"),
     out: str = typer.Option(None, "--out", help="Output data folder (default: the package's data/)"),
 ) -> None:
     """Rebuild the packaged data from the raw public files (deterministic, byte-identical)."""
