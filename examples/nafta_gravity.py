@@ -25,6 +25,7 @@ BOOK = pd.DataFrame({"real_gdp": [3.40, 3.81, 0.33, -0.01, -0.03, -0.07, -0.01],
 
 
 def main() -> None:
+    """Estimate, build the fitted and observed 1994 baselines, remove NAFTA, print beside the book."""
     panel = load_panel("agtpa")
     est = estimate(panel, ["rta"], years=(1986, 1990, 1994, 1998, 2002, 2006))
     print(est.summary())

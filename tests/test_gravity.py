@@ -179,11 +179,12 @@ def test_country_missing_from_a_year_is_reported_and_blocks_a_world():
 
 def test_separated_pair_is_dropped_and_listed():
     df = synthetic_panel()
-    zero = ((df.exporter == "K01") & (df.importer == "K02")) | ((df.exporter == "K02") & (df.importer == "K01"))
+    zero = (((df.exporter == "K01") & (df.importer == "K02"))
+            | ((df.exporter == "K02") & (df.importer == "K01")))
     df.loc[zero, "trade"] = 0.0
     e = estimate(df, ["rta"])
     d = e.drops.dropped
-    assert len(d) == 6 and set(zip(d.exporter, d.importer)) == {("K01", "K02"), ("K02", "K01")}
+    assert len(d) == 6 and set(zip(d.exporter, d.importer, strict=True)) == {("K01", "K02"), ("K02", "K01")}
     assert d["reason"].str.contains("pair K01~K02 has zero trade").all()
     assert e.drops.n_used == len(df) - 6
     assert e.coef("rta") == pytest.approx(0.4, abs=1e-6)  # the rest still fit exactly

@@ -107,3 +107,41 @@ def test_removing_nafta_reproduces_the_books_effects(book_estimate):
     assert (others["real_gdp"] > -0.005).all() and (others["real_gdp"] < 0.1).all()
     assert (others["real_gdp"] > 0).mean() > 0.9
     assert out.meta["iceberg_change"] == pytest.approx(np.exp(BOOK_RTA / 6), rel=1e-6)
+
+
+# ------------------------------------------------------------- scenario files
+def _scenario(tc: dict):
+    from tradeshock.scenario import Scenario
+
+    return Scenario.from_dict({"name": "t", "world": "default",
+                               "measures": [{"trade_cost": {"importer": "USA", "exporter": "CAN",
+                                                            "sectors": ["machinery", "food"], **tc}}]})
+
+
+def test_scenario_from_estimate_maps_beta_by_sector_theta():
+    w = load_world("default")
+    s = _scenario({"from_estimate": "rta"}).to_shock(w)
+    n, i = w.countries.index("USA"), w.countries.index("CAN")
+    from tradeshock.gravity import load_estimates
+
+    beta = load_estimates()["rta"]["estimate"]
+    for sec in ("machinery", "food"):
+        j = w.sectors.index(sec)
+        # same partial trade effect exp(-beta) in every sector
+        assert s.trade_cost_hat[n, i, j] ** -w.theta[j] == pytest.approx(np.exp(-beta), rel=1e-12)
+    assert s.trade_cost_hat[i, n, w.sectors.index("food")] == 1.0   # one direction only
+    u = _scenario({"from_estimate": "rta", "theta": 6, "direction": "add", "share": 0.5}).to_shock(w)
+    assert u.trade_cost_hat[n, i, w.sectors.index("food")] == pytest.approx(np.exp(-0.5 * beta / 6))
+
+
+def test_scenario_from_estimate_errors_are_clear():
+    from tradeshock.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="unknown gravity estimate 'rtaa'.*did you mean rta"):
+        _scenario({"from_estimate": "rtaa"})
+    with pytest.raises(ScenarioError, match="exactly one of change .* or from_estimate"):
+        _scenario({"from_estimate": "rta", "change": 0.1})
+    with pytest.raises(ScenarioError, match="direction: value 'drop'"):
+        _scenario({"from_estimate": "rta", "direction": "drop"})
+    with pytest.raises(ScenarioError, match="estimate_file.*not found"):
+        _scenario({"from_estimate": "rta", "estimate_file": "/nonexistent/est.json"})

@@ -89,8 +89,22 @@ def test_cusma_termination_mfn_and_costs(world):
     n, i, j = _idx(world, "CAN", "USA", "textiles")
     m = world.countries.index("CHN")
     assert s.tariffs[n, i, j] == pytest.approx(world.tariffs[n, m, j])   # MFN proxy: Canada's rate on China
-    assert s.trade_cost_hat[n, i, j] == pytest.approx(1.03)
+    # non-tariff cost from the stored RTA estimate, net of the tariff change (formula in the file)
+    import json
+
+    from tradeshock.gravity.data import GRAVITY_DIR
+
+    beta = json.loads((GRAVITY_DIR / "estimates.json").read_text())["estimates"]["rta"]["estimate"]
+    for imp, exp_, sec in [("CAN", "USA", "textiles"), ("USA", "CAN", "machinery"), ("MEX", "CAN", "food")]:
+        n, i, j = _idx(world, imp, exp_, sec)
+        tariff_part = np.log((1 + s.tariffs[n, i, j]) / (1 + world.tariffs[n, i, j]))
+        want = np.exp(max(0.0, beta / world.theta[j] - tariff_part))
+        assert s.trade_cost_hat[n, i, j] == pytest.approx(want, rel=1e-12)
+    n, i, j = _idx(world, "USA", "CAN", "machinery")
+    assert s.trade_cost_hat[n, i, j] > 1.3       # theta 1.45: exp(0.557/1.45) net of the US MFN
     assert s.trade_cost_hat[n, i, world.sectors.index("finance")] == 1.0
+    rec = [r for r in s.log if r.get("from_estimate") == "rta"][0]
+    assert rec["std_error"] > 0.05                            # carried for uncertainty draws
 
 
 def test_asia_pivot_trade_costs(world):

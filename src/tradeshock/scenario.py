@@ -175,7 +175,8 @@ class Scenario(BaseModel):
             rows.append({"id": e.label, "family": "scenario", "title": _cost_title(e),
                          "imposer": _codes(p.get("importer") or p.get("imposer")),
                          "targets": _codes(p.get("exporter") or p.get("target")),
-                         "rate": p.get("change", float("inf")), "mode": e.kind,
+                         "rate": (float("nan") if "from_estimate" in p
+                                  else p.get("change", float("inf"))), "mode": e.kind,
                          "start": self.as_of, "end": None, "source": p.get("source", self.source),
                          "uncertain": bool(p.get("uncertain", False)), "threat": False})
         if rows:
@@ -210,7 +211,11 @@ class Scenario(BaseModel):
         for e in self.cost_entries(keep):
             p = e.params
             try:
-                if e.kind == "trade_cost":
+                if e.kind == "trade_cost" and "from_estimate" in p:
+                    from tradeshock.gravity.counterfactual import apply_estimate
+
+                    shock = apply_estimate(shock, p, label=e.label)
+                elif e.kind == "trade_cost":
                     shock = shock.trade_cost(importer=p.get("importer"), exporter=p.get("exporter"),
                                      sectors=p.get("sectors"), change=p["change"],
                                      symmetric=bool(p.get("symmetric", False)), label=e.label)
@@ -239,6 +244,13 @@ def _cost_title(e: Entry) -> str:
     p = e.params
     if e.kind == "embargo":
         return f"embargo by {_codes(p.get('imposer'))} on {_codes(p.get('target'))}"
+    if "from_estimate" in p:
+        est = p["estimate"]
+        verb = "removed" if p["direction"] == "remove" else "added"
+        return (f"estimated {p['from_estimate']} effect {verb}"
+                f" (beta {est['estimate']:.3f}, s.e. {est['std_error']:.3f}; iceberg x exp(beta/theta))"
+                f" on {_codes(p.get('exporter'))} -> {_codes(p.get('importer'))}"
+                + (", net of tariff changes" if p.get("net_of_tariffs") else ""))
     pct = 100 * float(p.get("change", 0))
     return (f"trade-cost change {pct:+.1f}% on {_codes(p.get('exporter'))} -> {_codes(p.get('importer'))}"
             + (f" ({_codes(p.get('sectors'))})" if p.get("sectors") else ""))
@@ -364,16 +376,21 @@ def _cost_entry(kind: str, spec: dict, label: str, where: str, fld: str) -> Entr
     alias = {"from": "exporter", "to": "importer"}
     spec = {alias.get(k, k): v for k, v in spec.items()}
     allowed = ({"importer", "exporter", "sectors", "change", "symmetric", "source", "note", "uncertain"}
+               | set(_ESTIMATE_FIELDS)
                if kind == "trade_cost" else {"imposer", "target", "sectors", "source", "note"})
     for key in spec:
         if key not in allowed:
             raise ScenarioError(f"{where}: {fld}.{kind}: unknown field {key!r}{did_you_mean(key, allowed)}")
     params: dict[str, Any] = {}
     if kind == "trade_cost":
-        if "change" not in spec:
-            raise ScenarioError(f"{where}: {fld}.trade_cost: field change is required (e.g. -0.10 "
-                                "for a 10% cut in iceberg costs)")
-        params["change"] = _number(spec["change"], where, f"{fld}.trade_cost.change", low=-1.0)
+        if ("change" in spec) == ("from_estimate" in spec):
+            raise ScenarioError(f"{where}: {fld}.trade_cost: give exactly one of change (e.g. -0.10 "
+                                "for a 10% cut in iceberg costs) or from_estimate (a gravity "
+                                "estimate such as rta)")
+        if "from_estimate" in spec:
+            params.update(_estimate_params(spec, where, f"{fld}.trade_cost"))
+        else:
+            params["change"] = _number(spec["change"], where, f"{fld}.trade_cost.change", low=-1.0)
         params["importer"] = _countries(spec.get("importer"), where, f"{fld}.trade_cost.importer")
         params["exporter"] = _countries(spec.get("exporter"), where, f"{fld}.trade_cost.exporter")
         params["symmetric"] = bool(spec.get("symmetric", False))
@@ -385,6 +402,39 @@ def _cost_entry(kind: str, spec: dict, label: str, where: str, fld: str) -> Entr
         if k in spec:
             params[k] = spec[k]
     return Entry(kind=kind, label=label, params=params)
+
+
+#: Fields of a ``trade_cost`` entry that takes its size from a gravity estimate.
+_ESTIMATE_FIELDS = ("from_estimate", "estimate_file", "direction", "share", "net_of_tariffs", "theta")
+
+
+def _estimate_params(spec: dict, where: str, fld: str) -> dict[str, Any]:
+    """Resolve ``from_estimate`` (stored gravity estimate) into the entry's parameters."""
+    from tradeshock.errors import DataError
+    from tradeshock.gravity.data import load_estimates
+
+    try:
+        stored = load_estimates(spec.get("estimate_file"))
+    except DataError as exc:
+        raise ScenarioError(f"{where}: {fld}.estimate_file: {exc}") from None
+    name = str(spec["from_estimate"])
+    if name not in stored:
+        raise ScenarioError(f"{where}: {unknown('gravity estimate', name, stored, f'{fld}.from_estimate')}")
+    est = stored[name]
+    direction = spec.get("direction", "remove")
+    if direction not in ("remove", "add"):
+        raise ScenarioError(f"{where}: field {fld}.direction: value {direction!r}: use remove (the "
+                            "pairs lose the estimated effect) or add (they gain it)")
+    share = _number(spec.get("share", 1.0), where, f"{fld}.share", low=0.0)
+    net = bool(spec.get("net_of_tariffs", False))
+    if net and direction != "remove":
+        raise ScenarioError(f"{where}: field {fld}.net_of_tariffs works with direction: remove only")
+    theta = None if spec.get("theta") is None else _number(spec["theta"], where, f"{fld}.theta", low=0.0)
+    return {"from_estimate": name, "direction": direction, "share": share, "net_of_tariffs": net,
+            "theta": theta,
+            "estimate": {"estimate": float(est["estimate"]), "std_error": float(est["std_error"]),
+                         "term": est.get("term", name), "source": est.get("formula", ""),
+                         "file": str(spec.get("estimate_file") or "packaged")}}
 
 
 def _tariff_entry(kind: str, spec: dict, label: str, where: str, fld: str, source: str, name: str,

@@ -25,7 +25,8 @@ def _years(text: str | None) -> list[int] | None:
     try:
         return [int(y) for y in _list(text)]
     except ValueError:
-        raise DataError(f"--years {text!r}: give comma-separated years, e.g. {BOOK_YEARS}, or 'all'") from None
+        raise DataError(f"--years {text!r}: give comma-separated years, e.g. {BOOK_YEARS}, "
+                        "or 'all'") from None
 
 
 def _panel(panel: str, data: Path | None):  # noqa: ANN202 - DataFrame

@@ -39,19 +39,53 @@ def iceberg_change(beta: float, theta: np.ndarray | float, *, direction: str = "
 def agreement_shock(world: World, pairs: Sequence[tuple[str, str]], beta: float, *,
                     direction: str = "remove", label: str = "agreement") -> Shock:
     """A :class:`Shock` moving the iceberg costs of ``pairs`` (exporter, importer) by exp(±β/θ_j)."""
-    shock = Shock(world)
     d = iceberg_change(beta, world.theta, direction=direction)
-    hat = np.ones_like(shock.trade_cost_hat)
+    hat = np.ones((world.n_countries, world.n_countries, world.n_sectors))
     for exp_, imp in pairs:
         i = world.country_index(exp_, "agreement pairs")
         n = world.country_index(imp, "agreement pairs")
         if i == n:
             raise DataError(f"agreement pairs: {exp_}->{imp} is a domestic flow")
         hat[n, i, :] = np.where(world.tradable, d, 1.0)
-    shock.trade_cost_hat = shock.trade_cost_hat * hat
-    shock.log.append({"verb": "trade_cost", "label": label, "from_estimate": float(beta),
-                      "direction": direction, "pairs": [list(p) for p in pairs]})
-    return shock
+    record = {"verb": "trade_cost", "label": label, "from_estimate": float(beta),
+              "direction": direction, "pairs": [list(p) for p in pairs]}
+    return Shock(world, trade_cost_hat=hat, log=(record,))
+
+
+def apply_estimate(shock: Shock, params: dict[str, Any], label: str = "") -> Shock:
+    """Apply a scenario's ``trade_cost: {from_estimate: ...}`` entry to ``shock`` (a new Shock).
+
+    On the selected importer × exporter × sector cells, d̂_j = exp(share·β/θ_j) (``remove``) or
+    exp(−share·β/θ_j) (``add``), θ_j the world's elasticity of sector j (the same trade-flow
+    effect in every sector) unless ``theta`` fixes one value (the same iceberg change). With
+    ``net_of_tariffs`` the scenario's own tariff change on the cell is taken out first —
+    ln d̂ = max(0, share·β/θ_j − ln((1+τ')/(1+τ))) — because an RTA estimate measures tariff
+    and non-tariff effects together. The log record carries β and its standard error (for
+    uncertainty draws).
+    """
+    w = shock.world
+    est = params["estimate"]
+    beta, share = float(est["estimate"]), float(params.get("share", 1.0))
+    probe = Shock(w).trade_cost(importer=params.get("importer"), exporter=params.get("exporter"),
+                                sectors=params.get("sectors"), change=1.0,
+                                symmetric=bool(params.get("symmetric", False)))
+    mask = (probe.trade_cost_hat != 1.0) & np.asarray(w.tradable, bool)[None, None, :]
+    mask &= ~np.eye(w.n_countries, dtype=bool)[:, :, None]
+    theta = w.theta if params.get("theta") is None else float(params["theta"])
+    log_d = np.broadcast_to(np.log(iceberg_change(beta, theta, direction=params["direction"],
+                                                  share=share)), mask.shape)
+    if params.get("net_of_tariffs"):
+        tariff_part = np.log((1.0 + np.asarray(shock.tariffs)) / (1.0 + w.tariffs))
+        log_d = np.maximum(0.0, log_d - tariff_part)
+    hat = np.where(mask, np.exp(log_d), 1.0)
+    record = {"verb": "trade_cost", "label": label, "importer": params.get("importer"),
+              "exporter": params.get("exporter"), "sectors": params.get("sectors"),
+              "from_estimate": params["from_estimate"], "estimate": beta, "theta": params.get("theta"),
+              "std_error": float(est["std_error"]), "share": share, "direction": params["direction"],
+              "net_of_tariffs": bool(params.get("net_of_tariffs")),
+              "mean_change": float(hat[mask].mean() - 1.0) if mask.any() else 0.0}
+    return shock.replace(trade_cost_hat=np.asarray(shock.trade_cost_hat) * hat,
+                         log=shock.log + (record,))
 
 
 def agreement_pairs(panel: pd.DataFrame, members: Sequence[str], year: int,

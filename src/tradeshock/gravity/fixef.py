@@ -27,7 +27,7 @@ def recover(eta: np.ndarray, codes: Sequence[np.ndarray], *, tol: float = 1e-11,
     levels = [np.zeros(len(n)) for n in counts]
     fit = np.zeros_like(eta)
     resid = np.inf
-    for it in range(max_iter):
+    for _ in range(max_iter):
         for g, c in enumerate(codes):
             part = fit - levels[g][c]
             new = np.bincount(c, weights=eta - part, minlength=len(counts[g])) / np.maximum(counts[g], 1)

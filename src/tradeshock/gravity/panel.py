@@ -95,7 +95,8 @@ def panel_gaps(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["country", "year", "side"])
 
 
-def add_fixed_effect_ids(df: pd.DataFrame, pairs: str = "symmetric", domestic: str = "common") -> pd.DataFrame:
+def add_fixed_effect_ids(df: pd.DataFrame, pairs: str = "symmetric",
+                         domestic: str = "common") -> pd.DataFrame:
     """Add string identifier columns ``fe_<name>`` for every fixed effect in :data:`FIXED_EFFECTS`.
 
     ``pairs="symmetric"`` gives i→j and j→i one pair effect (the Advanced Guide's ``pair_id``);

@@ -143,6 +143,8 @@ def estimate(panel: pd.DataFrame, covariates: Sequence[str] = ("rta",), *,
         Stata ``ppml``'s "semirobust" errors.
     offset
         Column whose values enter the linear index with coefficient one (constrained PPML).
+    where
+        Names the data in error messages.
     tol, fixef_tol, max_iter
         IRLS convergence tolerance (relative deviance change), the tolerance of the
         fixed-effect demeaning inside each IRLS step, and the iteration cap.
