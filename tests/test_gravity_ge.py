@@ -145,3 +145,16 @@ def test_scenario_from_estimate_errors_are_clear():
         _scenario({"from_estimate": "rta", "direction": "drop"})
     with pytest.raises(ScenarioError, match="estimate_file.*not found"):
         _scenario({"from_estimate": "rta", "estimate_file": "/nonexistent/est.json"})
+
+
+def test_standard_error_travels_into_draws(book_estimate):
+    from tradeshock.gravity.counterfactual import agreement_draws, beta_draws
+
+    b = beta_draws(0.557, 0.108, 4000, seed=1)
+    assert b.mean() == pytest.approx(0.557, abs=0.01) and b.std() == pytest.approx(0.108, rel=0.05)
+    panel, est = book_estimate
+    out = remove_agreement(est, panel, year=1994, theta=6.0)
+    q = agreement_draws(out, n=40, seed=2)
+    point = out.table.loc["CAN", "real_gdp"]
+    assert q.loc["CAN", "real_gdp_q05"] < point < q.loc["CAN", "real_gdp_q95"]
+    assert q.attrs["std_error"] == pytest.approx(est.se("rta"))

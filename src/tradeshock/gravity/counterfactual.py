@@ -174,3 +174,73 @@ def remove_agreement(est: Any, panel: pd.DataFrame, members: Sequence[str] = ("C
             "diagnostics": res.diagnostics}
     return AgreementResult(table=table, result=res, world=world, shock=shock, beta=beta,
                            std_error=se, pairs=pairs, meta=meta)
+
+
+def beta_draws(beta: float, std_error: float, n: int, seed: int = 0) -> np.ndarray:
+    """``n`` draws of a coefficient from its sampling distribution N(β, s.e.²) (reproducible)."""
+    if n < 1 or not np.isfinite(std_error) or std_error < 0:
+        raise DataError(f"beta_draws: need n >= 1 and a finite standard error, got n={n}, "
+                        f"s.e.={std_error}")
+    return np.random.default_rng(seed).normal(float(beta), float(std_error), int(n))
+
+
+def agreement_draws(out: AgreementResult, n: int = 200, seed: int = 0,
+                    quantiles: Sequence[float] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
+    """Uncertainty of :func:`remove_agreement` from the RTA coefficient's standard error.
+
+    Draws β ~ N(β̂, s.e.²), re-solves the same world for each (the iceberg change follows the
+    draw: exp(β_d/θ)) and returns quantiles of real GDP and exports by country (percent).
+    """
+    from tradeshock.simulate import simulate
+
+    world, rows = out.world, []
+    for b in beta_draws(out.beta, out.std_error, n, seed):
+        res = simulate(world, agreement_shock(world, out.pairs, float(b)),
+                       deficits=out.meta["deficits"], tol=1e-10)
+        p = np.asarray(res.P_hat)[:, 0]
+        fb, fc = np.asarray(res.flows_base)[:, :, 0], np.asarray(res.flows_cf)[:, :, 0]
+        x = (fc.sum(axis=0) - np.diag(fc)) / (fb.sum(axis=0) - np.diag(fb))
+        rows.append(np.stack([100 * (np.asarray(res.w_hat) / p - 1), 100 * (x - 1)]))
+    arr = np.stack(rows)  # draw, measure, country
+    cols = {}
+    for k, name in enumerate(("real_gdp", "exports")):
+        for q in quantiles:
+            cols[f"{name}_q{int(round(100 * q)):02d}"] = np.quantile(arr[:, k, :], q, axis=0)
+    df = pd.DataFrame(cols, index=pd.Index(world.countries, name="country"))
+    df.attrs.update(draws=n, seed=seed, beta=out.beta, std_error=out.std_error)
+    return df
+
+
+def scenario_effect_draws(scenario: Any, world: World | None = None, n: int = 50, seed: int = 0,
+                          countries: Sequence[str] | None = None) -> pd.DataFrame:
+    """Real income of a scenario under draws of its estimated trade-cost effects.
+
+    Every ``trade_cost: {from_estimate: ...}`` entry is re-applied with β_d ~ N(β̂, s.e.²)
+    (through its ``share``: share·β_d/β̂), the rest of the scenario unchanged. Returns one row
+    per draw (``draw``, ``beta`` and real income by country, percent). This is the hook for the
+    elasticity draws of :func:`tradeshock.parallel.solve_draws`, which take one fixed shock: a
+    joint (θ, β) draw needs the shock rebuilt per draw, as here.
+    """
+    from tradeshock.simulate import simulate
+    from tradeshock.world import load_world
+
+    w = world if world is not None else load_world(scenario.world)
+    entries = [e for e in scenario.cost_entries() if "from_estimate" in e.params]
+    if not entries:
+        raise DataError(f"scenario {scenario.name!r} has no trade_cost entry with from_estimate")
+    est = entries[0].params["estimate"]
+    draws = beta_draws(est["estimate"], est["std_error"], n, seed)
+    base_share = {e.label: float(e.params.get("share", 1.0)) for e in entries}
+    rows = []
+    try:
+        for k, b in enumerate(draws):
+            for e in entries:
+                e.params["share"] = base_share[e.label] * float(b) / float(e.params["estimate"]["estimate"])
+            r = simulate(w, scenario.to_shock(w))
+            wf = r.welfare()["real_income"]
+            sel = list(countries) if countries else list(w.countries)
+            rows.append({"draw": k, "beta": float(b), **{c: float(wf[c]) for c in sel}})
+    finally:
+        for e in entries:
+            e.params["share"] = base_share[e.label]
+    return pd.DataFrame(rows)
