@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RAW ?= ../shared/data/raw
 
-.PHONY: demo test test-all bench data docs clean
+.PHONY: demo test test-all bench load data docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test,build]"
+	$(BIN)/python -m pip install -q -e ".[test,build,app]"
 	touch $(STAMP)
 
 # Debian's Chromium for the report test (skipped with a reason if it cannot be installed).
@@ -31,6 +31,10 @@ test-all: $(STAMP) $(VENV)/.chromium
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# 20 simulated users for 60 s against a dashboard on a loopback port (stops by itself).
+load: $(STAMP)
+	$(BIN)/python benchmarks/load.py
 
 data: $(STAMP)
 	$(BIN)/tradeshock data build --raw $(RAW)

@@ -14,7 +14,7 @@ import typer
 
 from tradeshock.errors import TradeshockError
 
-COMMAND_MODULES = ("data", "rates", "run", "exposure", "strategy", "value_added", "timeline", "gravity")
+COMMAND_MODULES = ("data", "rates", "run", "exposure", "strategy", "value_added", "timeline", "gravity", "serve")
 
 app = typer.Typer(
     name="tradeshock",
