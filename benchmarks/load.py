@@ -31,8 +31,20 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHED = ("us-universal-10", "asia-energy-pivot", "china-canola-retaliation-2025", "cusma-termination")
-SECTORS = ("agriculture", "mining", "food", "textiles", "wood", "paper", "chemicals", "metals",
-           "machinery", "electrical", "transport_equipment", "minerals")
+SECTORS = (
+    "agriculture",
+    "mining",
+    "food",
+    "textiles",
+    "wood",
+    "paper",
+    "chemicals",
+    "metals",
+    "machinery",
+    "electrical",
+    "transport_equipment",
+    "minerals",
+)
 START, END = "<!-- dashboard-load:start -->", "<!-- dashboard-load:end -->"
 
 
@@ -50,8 +62,9 @@ class Client:
 
     def call(self, kind: str, path: str, body: object | None = None) -> tuple[bool, bytes]:
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.base + path, data=data,
-                                     headers={"Content-Type": "application/json"} if data else {})
+        req = urllib.request.Request(
+            self.base + path, data=data, headers={"Content-Type": "application/json"} if data else {}
+        )
         t0 = time.perf_counter()
         ok, raw = False, b""
         try:
@@ -75,9 +88,18 @@ def user(client: Client, stop: float, seed: int, results: dict, lock: threading.
         if cached:
             spec = {"base": rng.choice(CACHED)}
         else:
-            spec = {"name": f"load-{seed}-{rng.randrange(10**9)}", "moves": [
-                {"kind": "tariff", "imposer": "CAN", "targets": ["USA"], "sectors": [rng.choice(SECTORS)],
-                 "add": round(rng.uniform(0.01, 0.40), 6)}]}
+            spec = {
+                "name": f"load-{seed}-{rng.randrange(10**9)}",
+                "moves": [
+                    {
+                        "kind": "tariff",
+                        "imposer": "CAN",
+                        "targets": ["USA"],
+                        "sectors": [rng.choice(SECTORS)],
+                        "add": round(rng.uniform(0.01, 0.40), 6),
+                    }
+                ],
+            }
         t0 = time.perf_counter()
         ok, raw = client.call("run: submit " + ("cached" if cached else "new"), "/api/run", spec)
         if not ok:
@@ -100,8 +122,20 @@ def user(client: Client, stop: float, seed: int, results: dict, lock: threading.
 
 def start_server(port: int, workers: int) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    cmd = [sys.executable, "-c", "from tradeshock.cli import main; main()", "serve", "--host", "127.0.0.1",
-           "--port", str(port), "--workers", str(workers), "--threads", "16"]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from tradeshock.cli import main; main()",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--threads",
+        "16",
+    ]
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -128,7 +162,9 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--workers", type=int, default=None, help="solver processes (default: the serve default)")
-    ap.add_argument("--write", action="store_true", help="record in benchmarks/load.json and docs/performance.md")
+    ap.add_argument(
+        "--write", action="store_true", help="record in benchmarks/load.json and docs/performance.md"
+    )
     a = ap.parse_args()
     from tradeshock.cli.serve import _default_workers
 
@@ -143,7 +179,7 @@ def main() -> None:
         log: list = []
         lock = threading.Lock()
         warm = Client(base, [], lock)
-        for name in CACHED:                      # the cached half of the mix
+        for name in CACHED:  # the cached half of the mix
             ok, raw = warm.call("warm", "/api/run", {"base": name})
             job = json.loads(raw)
             while job["state"] in ("queued", "running"):
@@ -153,8 +189,10 @@ def main() -> None:
                 raise SystemExit(f"warm-up of {name} failed: {job.get('error')}")
         results: dict = {"jobs": [], "failed_jobs": []}
         stop = time.time() + a.seconds
-        threads = [threading.Thread(target=user, args=(Client(base, log, lock), stop, k, results, lock))
-                   for k in range(a.users)]
+        threads = [
+            threading.Thread(target=user, args=(Client(base, log, lock), stop, k, results, lock))
+            for k in range(a.users)
+        ]
         t0 = time.time()
         for t in threads:
             t.start()
@@ -173,20 +211,50 @@ def main() -> None:
     rows = []
     for k in kinds:
         ts = [t for kk, t, _ in log if kk == k]
-        rows.append({"request": k, "n": len(ts), "failed": sum(1 for kk, _, ok in log if kk == k and not ok),
-                     "p50_ms": 1000 * pct(ts, 50), "p95_ms": 1000 * pct(ts, 95), "max_ms": 1000 * max(ts)})
+        rows.append(
+            {
+                "request": k,
+                "n": len(ts),
+                "failed": sum(1 for kk, _, ok in log if kk == k and not ok),
+                "p50_ms": 1000 * pct(ts, 50),
+                "p95_ms": 1000 * pct(ts, 95),
+                "max_ms": 1000 * max(ts),
+            }
+        )
     allt = [t for _, t, _ in log]
     jobs = {}
     for kind in ("cached", "new"):
         ts = [t for k, t, ok in results["jobs"] if k == kind]
         jobs[kind] = {"n": len(ts), "p50_s": pct(ts, 50), "p95_s": pct(ts, 95)}
-    rec = {"users": a.users, "seconds": a.seconds, "wall_s": wall, "workers": workers, "server_ready_s": ready,
-           "requests": len(log), "failed_requests": sum(1 for _, _, ok in log if not ok),
-           "failed_jobs": len(results["failed_jobs"]), "p50_ms": 1000 * pct(allt, 50),
-           "p95_ms": 1000 * pct(allt, 95), "by_request": rows, "time_to_result": jobs,
-           "server": {k: health.get(k) for k in ("submitted", "cache_hits", "joined", "rejected", "done",
-                                                  "failed", "timeouts", "restarts")},
-           "cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    rec = {
+        "users": a.users,
+        "seconds": a.seconds,
+        "wall_s": wall,
+        "workers": workers,
+        "server_ready_s": ready,
+        "requests": len(log),
+        "failed_requests": sum(1 for _, _, ok in log if not ok),
+        "failed_jobs": len(results["failed_jobs"]),
+        "p50_ms": 1000 * pct(allt, 50),
+        "p95_ms": 1000 * pct(allt, 95),
+        "by_request": rows,
+        "time_to_result": jobs,
+        "server": {
+            k: health.get(k)
+            for k in (
+                "submitted",
+                "cache_hits",
+                "joined",
+                "rejected",
+                "done",
+                "failed",
+                "timeouts",
+                "restarts",
+            )
+        },
+        "cpus": os.cpu_count(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
     text = report(rec)
     print(text)
     if a.write:
@@ -195,7 +263,7 @@ def main() -> None:
         doc = perf.read_text(encoding="utf-8") if perf.exists() else ""
         block = f"{START}\n{text}\n{END}"
         if START in doc and END in doc:
-            doc = doc[:doc.index(START)] + block + doc[doc.index(END) + len(END):]
+            doc = doc[: doc.index(START)] + block + doc[doc.index(END) + len(END) :]
         else:
             doc = doc.rstrip() + "\n\n## The dashboard under load\n\n" + block + "\n"
         perf.write_text(doc, encoding="utf-8")
@@ -204,20 +272,29 @@ def main() -> None:
 
 
 def report(r: dict) -> str:
-    lines = [f"Run of {r['date']} (`make load`): {r['users']} simulated users for {r['seconds']:.0f} s against "
-             f"`tradeshock serve` on 127.0.0.1 ({r['workers']} solver process{'es' if r['workers'] > 1 else ''}, "
-             f"{r['cpus']} cores shared with other work, so timings are indicative). "
-             f"{r['requests']:,} requests, **{r['failed_requests']} failed**, {r['failed_jobs']} failed jobs; "
-             f"all requests: p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms.", "",
-             "| request | n | failed | p50 ms | p95 ms | max ms |", "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"Run of {r['date']} (`make load`): {r['users']} simulated users for {r['seconds']:.0f} s against "
+        f"`tradeshock serve` on 127.0.0.1 ({r['workers']} solver process{'es' if r['workers'] > 1 else ''}, "
+        f"{r['cpus']} cores shared with other work, so timings are indicative). "
+        f"{r['requests']:,} requests, **{r['failed_requests']} failed**, {r['failed_jobs']} failed jobs; "
+        f"all requests: p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms.",
+        "",
+        "| request | n | failed | p50 ms | p95 ms | max ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for row in r["by_request"]:
-        lines.append(f"| {row['request']} | {row['n']:,} | {row['failed']} | {row['p50_ms']:.0f} | "
-                     f"{row['p95_ms']:.0f} | {row['max_ms']:.0f} |")
+        lines.append(
+            f"| {row['request']} | {row['n']:,} | {row['failed']} | {row['p50_ms']:.0f} | "
+            f"{row['p95_ms']:.0f} | {row['max_ms']:.0f} |"
+        )
     j = r["time_to_result"]
-    lines += ["", f"Time from asking to having the result: cached scenarios p50 {1000 * j['cached']['p50_s']:.0f} ms, "
-              f"p95 {1000 * j['cached']['p95_s']:.0f} ms ({j['cached']['n']} runs); new custom moves (a full "
-              f"solve in the queue) p50 {j['new']['p50_s']:.1f} s, p95 {j['new']['p95_s']:.1f} s "
-              f"({j['new']['n']} runs). Server counters: {r['server']}."]
+    lines += [
+        "",
+        f"Time from asking to having the result: cached scenarios p50 {1000 * j['cached']['p50_s']:.0f} ms, "
+        f"p95 {1000 * j['cached']['p95_s']:.0f} ms ({j['cached']['n']} runs); new custom moves (a full "
+        f"solve in the queue) p50 {j['new']['p50_s']:.1f} s, p95 {j['new']['p95_s']:.1f} s "
+        f"({j['new']['n']} runs). Server counters: {r['server']}.",
+    ]
     return "\n".join(lines)
 
 

@@ -37,6 +37,8 @@ class Live:
                 return r.status, dict(r.headers), r.read()
         except urllib.error.HTTPError as e:
             return e.code, dict(e.headers), e.read()
+        except urllib.error.URLError as e:              # the server closed the connection
+            return 0, {}, str(e).encode()
 
     def post_json(self, path: str, obj: object) -> tuple[int, dict]:
         body = obj if isinstance(obj, bytes) else json.dumps(obj).encode()

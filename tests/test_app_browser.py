@@ -138,6 +138,7 @@ def test_build_run_results_and_download(browser, live, tmp_path):  # noqa: F811
     page.keyboard.press("Escape")
     page.click("#b-addmove")
     page.wait_for_selector("text=Move added.")
+    page.wait_for_selector("#b-movelist li")
     assert "CAN tariff +25 points on USA on metals" in page.inner_text("#b-movelist")
     browser.shot("build-filled")
     page.click("#b-run")

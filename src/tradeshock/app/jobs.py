@@ -307,6 +307,8 @@ class JobPool:
     def _loop(self, worker: _Worker) -> None:
         while True:
             if not worker.alive() and not self._closed and not self._restart(worker):
+                if self._closed:
+                    return
                 log.error("a solver process could not start; retrying in 2 s")
                 with self._cond:
                     while self._pending:

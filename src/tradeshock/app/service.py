@@ -175,7 +175,7 @@ def catalog() -> Catalog:
     return Catalog(
         tuple(rows),
         scenarios,
-        tuple(list_games()),
+        tuple(shipped.names("game", include_user=False)),
         tuple((c, names.get(c, c)) for c in w.countries),
         sectors,
         tuple(list_worlds()),
