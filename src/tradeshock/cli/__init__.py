@@ -14,7 +14,8 @@ import typer
 
 from tradeshock.errors import TradeshockError
 
-COMMAND_MODULES = ("data", "rates", "run", "exposure", "strategy", "value_added", "timeline", "gravity", "serve")
+COMMAND_MODULES = ("data", "rates", "run", "exposure", "strategy", "value_added", "timeline", "gravity",
+                   "serve")
 
 app = typer.Typer(
     name="tradeshock",

@@ -85,8 +85,13 @@ def measure_groups(base: str | None, as_of: str | None, checked: list[str] | Non
                 open=True,
             )
         )
-    for code, name in IMPOSERS.items():
+    names = dict(cat.countries)
+    order = list(IMPOSERS) + sorted({m["imposer"] for m in cat.measures} - set(IMPOSERS))
+    for code in order:
+        name = IMPOSERS.get(code) or names.get(code, code)
         ms = [m for m in cat.measures if m["imposer"] == code]
+        if not ms:
+            continue
         n_on = sum(m["id"] in on for m in ms)
         groups.append(
             html.Details(
