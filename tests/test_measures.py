@@ -56,6 +56,10 @@ def lib():
     ("cn-retaliation-us-energy-10", 0.10, D(2025, 2, 10), None),
     ("cn-retaliation-us-10", 0.10, D(2025, 5, 14), None),
     ("cn-retaliation-us-34-2026-11", 0.34, D(2026, 11, 10), None),
+    # softwood AD/CVD: AR6 amended AD final 20.53% (LumberFlow; GAC 2025-09-11); AR7 prelim not in force
+    ("us-adcvd-softwood-ar6", 0.2079, D(2025, 8, 8), D(2025, 9, 11)),
+    ("us-adcvd-softwood-ar6-amended", 0.2076, D(2025, 9, 11), None),
+    ("us-adcvd-softwood-ar7-prelim", 0.1043, D(2026, 4, 14), None),
     # Mexico's 2026 tariffs on non-FTA countries: cars 20% -> 50%
     ("mx-nonfta-cars-50", 0.30, D(2026, 1, 1), None),
     # FACTS 1.10: Section 122 10% from 2026-02-24 for 150 days
@@ -113,7 +117,7 @@ def test_supersedes_ev_surtax_and_prelim_ad(lib):
 
 
 def test_every_record_has_a_source_and_family(lib):
-    assert len(lib) >= 78
+    assert len(lib) >= 80
     for m in lib:
         assert m.sources and all(s.title for s in m.sources), m.id
         assert m.family, m.id
@@ -300,3 +304,12 @@ def test_quota_growth_and_year_start_validated(tmp_path):
             - {id: a, title: t, imposer: CAN, start: 2026-01-01, source: {title: s, url: u},
                quota: {in_rate: 0, over_rate: 1, volume_share: 0.5, growth: -1.5}}
             """)
+
+
+def test_softwood_rates_add_up():
+    """Each AD/CVD record is the rise of AD + CVD over the 2024 deposits (7.66% + 6.74%)."""
+    lib = load_library()
+    assert lib.get("us-adcvd-softwood-ar6-amended").rate == pytest.approx(0.2053 + 0.1463 - 0.1440)
+    ar7 = lib.get("us-adcvd-softwood-ar7-prelim")
+    assert ar7.rate == pytest.approx(0.1066 + 0.1417 - 0.1440) and ar7.threat
+    assert not any(m.id == ar7.id for m in lib.in_force(D(2026, 12, 2)))

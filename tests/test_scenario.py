@@ -15,7 +15,8 @@ from tradeshock.scenario import Scenario, list_scenarios
 SCEN = Path(__file__).resolve().parents[1] / "src" / "tradeshock" / "scenarios"
 SHIPPED = ["baseline-2024", "status-quo-2026-03", "us-universal-10", "china-canola-retaliation-2025",
            "canada-china-deal-2026", "us-punishes-canada-china-deal", "cusma-termination",
-           "asia-energy-pivot"]
+           "asia-energy-pivot", "status-quo-today", "cusma-review-annual", "cusma-withdrawal",
+           "cusma-lapse-2036"]
 
 
 @pytest.fixture(scope="module")
@@ -229,3 +230,39 @@ def test_cli_validate_and_rates(tmp_path):
     assert set(df["exporter"]) == {"CAN"} and (df["rate"] >= df["base_rate"] - 1e-12).all()
     res = runner.invoke(app, ["rates", "--timeline", "--imposer", "USA", "--target", "MEX"])
     assert res.exit_code == 0 and "2026-02-24" in res.output
+
+
+# ------------------------------------------------------------------ as_of: today, CUSMA review paths
+def test_as_of_today_is_the_run_date(monkeypatch):
+    import datetime as dt
+
+    from tradeshock.measures import library
+
+    monkeypatch.setattr(library, "_today", lambda: dt.date(2026, 9, 1))
+    sc = Scenario.load(SCEN / "status-quo-today.yaml")
+    assert sc.as_of == dt.date(2026, 9, 1)
+    ids = {m.id for m in sc.tariff_measures()}
+    assert "us-s338-can-dairy" in ids and "us-s122-10" not in ids      # 338 from 08-19; 122 ended 07-24
+    note = sc.coverage_note()
+    assert "USA 2026-08-19" in note and "past the record for CHN, MEX, USA" in note
+    review = Scenario.load(SCEN / "cusma-review-annual.yaml")
+    assert review.effective_as_of == dt.date(2026, 9, 1)
+
+
+def test_withdrawal_drops_the_usmca_exemption(world):
+    """settings.cusma: false makes cusma_exempt measures cover Canada's qualifying goods too."""
+    annual = Scenario.load(SCEN / "cusma-review-annual.yaml")
+    out = Scenario.load(SCEN / "cusma-withdrawal.yaml")
+    assert annual.cusma_in_force and not out.cusma_in_force
+    lapse = Scenario.load(SCEN / "cusma-lapse-2036.yaml")
+    assert not lapse.cusma_in_force and lapse.effective_as_of is None     # the tariff war is over
+    n, i, j = _idx(world, "USA", "CAN", "transport_equipment")
+    # parts: 232 auto parts exempt USMCA-qualifying parts while CUSMA is in force
+    t_in = annual.to_shock(world).tariffs[n, i, j]
+    t_out = out.to_shock(world).tariffs[n, i, j]
+    assert t_out > t_in
+
+
+def test_bad_as_of_names_today():
+    with pytest.raises(ScenarioError, match="YYYY-MM-DD"):
+        Scenario.from_dict({"name": "x", "as_of": "yesterday"})

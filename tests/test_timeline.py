@@ -96,3 +96,21 @@ def test_timeline_command(tmp_path):
     assert "tariff war month by month" in rep.read_text()
     bad = CliRunner().invoke(app, ["timeline", "--start", "2026-13-01"])
     assert isinstance(bad.exception, ScenarioError) and "bad date '2026-13-01'" in str(bad.exception)
+
+
+def test_report_states_coverage_and_observed_quota_fill(world, tmp_path, monkeypatch):
+    """The status quo report says how far the library reaches and sets the EV quota's observed
+    first-window fill (2,910 of 24,500) against the model's quota line."""
+    from tradeshock.measures import library
+    from tradeshock.report.html import write_report
+    from tradeshock.report.tables import quota_lines
+
+    monkeypatch.setattr(library, "_today", lambda: D(2026, 12, 2))
+    from tradeshock.scenario import find_scenario
+
+    res = ts.simulate(world, Scenario.load(find_scenario("status-quo-today")))
+    lines = quota_lines(res)
+    assert any("Observed under the quota: 2,910 of 24,500 (11.9%)" in q for q in lines)
+    html = write_report(res, tmp_path / "r.html", strict=True).read_text()
+    assert "Measures library sources reach" in html and "past the record for" in html
+    assert "2,910 of 24,500" in html

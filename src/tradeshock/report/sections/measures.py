@@ -32,7 +32,7 @@ def render(result: Any, ctx: Any) -> str:
     for col in ("targets", "target", "sectors"):
         if col in df.columns:
             df[col] = [tables.short_codes(v) for v in df[col]]
-    for col in ("uncertain", "threat"):
+    for col in ("uncertain", "threat", "unquantified"):
         if col in df.columns:
             df[col] = ["yes" if bool(v) else "" for v in df[col]]
     rate_cols = [c for c in df.columns if c in ("rate", "add") and pd.api.types.is_numeric_dtype(df[c])]
