@@ -9,10 +9,43 @@ The public API is listed in ``__all__``; names load lazily so ``import tradeshoc
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+import os as _os  # first: both are loaded before any package code, so this costs nothing
+import sys as _sys
 
-from tradeshock._version import __version__
+
+def _early_signals() -> None:
+    """In the ``tradeshock`` command, a Ctrl-C while modules are still loading exits quietly.
+
+    The console script imports this package before :func:`tradeshock.cli.main` can install
+    its handlers; nothing is written yet, so an immediate exit (130, or 143 for SIGTERM) with
+    one line is right. A library user's process (a notebook, a script) is left alone.
+    """
+    if not _sys.argv or (_sys.argv[0] != "-m"            # python -m tradeshock
+                         and _os.path.basename(_sys.argv[0]) not in ("tradeshock", "tradeshock.exe")):
+        return
+    import contextlib
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def _bye(signum: int, frame: object) -> None:
+        with contextlib.suppress(OSError):
+            _os.write(2, b"interrupted: stopped while starting; nothing was written\n")
+        _os._exit(128 + signum)
+
+    signal.signal(signal.SIGINT, _bye)
+    signal.signal(signal.SIGTERM, _bye)
+
+
+_early_signals()
+
+
+import importlib  # noqa: E402
+from typing import Any  # noqa: E402
+
+from tradeshock._version import __version__  # noqa: E402
 
 _API: dict[str, str] = {
     # data

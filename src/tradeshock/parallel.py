@@ -61,6 +61,10 @@ def _init_worker(base: Baseline, solver_kw: dict[str, Any]) -> None:
     """Process-pool initializer: keep the baseline in the worker for all its tasks."""
     global _WORKER_BASE, _WORKER_KW
     _WORKER_BASE, _WORKER_KW = base, dict(solver_kw)
+    # Ctrl-C reaches the whole process group: the parent stops the pool; workers stay quiet
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run(base: Baseline, task: Task, solver_kw: dict[str, Any]) -> tuple:

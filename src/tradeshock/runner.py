@@ -30,9 +30,7 @@ import importlib.metadata as md
 import json
 import os
 import platform
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,6 +41,7 @@ import pandas as pd
 from tradeshock import shipped
 from tradeshock._version import __version__
 from tradeshock.errors import ScenarioError, TradeshockError, unknown
+from tradeshock.output import check_folder, staged_folder
 from tradeshock.report.html import write_report
 from tradeshock.report.tables import measures_table
 from tradeshock.resolve import check_deficits as _check_deficits
@@ -288,11 +287,22 @@ def stacked_tables(results: Sequence[Any]) -> dict[str, pd.DataFrame]:
     out = {}
     for name, frames in parts.items():
         df = pd.concat(frames, ignore_index=True)
-        for col in df.columns[df.dtypes.eq(object)]:
-            df[col] = df[col].map(_cell)
+        for col in df.columns[df.dtypes.eq(object) | df.dtypes.eq("string")]:
+            df[col] = _uniform(df[col].map(_cell))
         df.attrs["unit"] = units[name]
         out[name] = df
     return out
+
+
+def _uniform(col: pd.Series) -> pd.Series:
+    """A column of one type: text if it mixes text and numbers (e.g. ``rate``: 0.25 and 'mfn').
+
+    Parquet (Arrow) needs one type per column; missing values stay missing.
+    """
+    kinds = {type(v) for v in col if v is not None and not (isinstance(v, float) and v != v)}
+    if str in kinds and len(kinds) > 1:
+        return col.map(lambda v: v if v is None or (isinstance(v, float) and v != v) else str(v))
+    return col
 
 
 def _cell(v: Any) -> Any:
@@ -421,27 +431,12 @@ def check_formats(formats: Iterable[str] | str) -> list[str]:
 
 
 def prepare_out(out: str | os.PathLike[str]) -> Path:
-    """Make sure ``out`` is (or can be) a writable folder, before any solving starts."""
-    folder = Path(out)
-    if folder.exists() and not folder.is_dir():
-        raise TradeshockError(f"--out {folder}: exists and is not a folder; choose a folder path")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".tradeshock-probe-", delete=True)
-        probe.close()
-    except OSError as exc:
-        raise TradeshockError(f"--out {folder}: cannot write there ({exc.strerror or exc}); "
-                              "choose a writable folder") from None
-    return folder
+    """Check that ``out`` can become the run folder, before any solving starts; create nothing.
 
-
-def _previous_files(folder: Path) -> list[str]:
-    """Plain file names an earlier run recorded in ``folder/run.json`` (none if unreadable)."""
-    try:
-        files = json.loads((folder / "run.json").read_text(encoding="utf-8")).get("files", [])
-    except (OSError, ValueError, AttributeError):
-        return []
-    return [f for f in files if isinstance(f, str) and f == Path(f).name and not f.startswith(".")]
+    See :func:`tradeshock.output.check_folder` (refuses the root, home, current folder and
+    repository root, a file, or a folder of other files).
+    """
+    return check_folder(out)
 
 
 def write_outputs(results: Sequence[Any], out: str | os.PathLike[str],
@@ -449,17 +444,15 @@ def write_outputs(results: Sequence[Any], out: str | os.PathLike[str],
                   argv: Sequence[str] | None = None, **report_kw: Any) -> Path:
     """Write ``report.html``, the tables and ``run.json`` for ``results`` into folder ``out``.
 
-    Everything is first written to a temporary folder inside ``out`` and only moved into place
-    (file by file, each move atomic) once all files exist, so an error leaves the previous
-    outputs intact. Files an earlier run listed in its ``run.json`` and this run does not
-    write (e.g. another format) are removed, so the folder always matches its ``run.json``.
-    Several results go into one report (compared side by side) and into stacked tables with a
-    ``scenario`` column.
+    Everything is written to a staging folder beside ``out`` and renamed into place once all
+    files exist (:func:`tradeshock.output.staged_folder`), so an error or an interrupt leaves
+    the previous run folder exactly as it was, and the folder always matches its ``run.json``.
+    Files a user added to an earlier run folder are kept. Several results go into one report
+    (compared side by side) and into stacked tables with a ``scenario`` column.
     """
     fmts = check_formats(formats)
     folder = prepare_out(out)
-    tmp = Path(tempfile.mkdtemp(prefix=".tradeshock-", dir=folder))
-    try:
+    with staged_folder(folder) as tmp:
         files: list[str] = []
         if "html" in fmts:
             write_report(as_result_set(results), tmp / "report.html", **report_kw)
@@ -470,17 +463,6 @@ def write_outputs(results: Sequence[Any], out: str | os.PathLike[str],
         record = run_record(results, files, argv if argv is not None else sys.argv)
         (tmp / "run.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
                                       encoding="utf-8")
-        files.append("run.json")
-        stale = set(_previous_files(folder)) - set(files)
-        for name in files:
-            os.replace(tmp / name, folder / name)
-        for name in stale:                        # an earlier run's tables in other formats
-            (folder / name).unlink(missing_ok=True)
-    except OSError as exc:
-        raise TradeshockError(f"--out {folder}: writing failed ({exc.strerror or exc}); previous "
-                              "outputs were left as they were") from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return folder
 
 

@@ -327,6 +327,11 @@ def exposure(country: str, partner: str | Sequence[str] | None = None, world: An
     w = _resolve_world(world)
     if min_share is None:
         min_share = MIN_SHARE if partner is None or partner == "all" else 0.0
+    if isinstance(min_share, bool) or not isinstance(min_share, (int, float)) \
+            or not 0.0 <= float(min_share) < float("inf"):
+        raise DataError(f"min_share {min_share!r} must be a share of at least 0 (0.005 = 0.5% of "
+                        "total exports; above 1 solves none); each flow above it costs one "
+                        "general-equilibrium solve")
     df = exposure_metrics(w, country, partner, sector)
     for col in ("cutoff_real_income_pct", "cutoff_partner_real_income_pct", "cutoff_output_pct",
                 "supplier_cutoff_real_income_pct", "supplier_cutoff_output_pct"):

@@ -2,44 +2,44 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from tradeshock.errors import DataError
+from tradeshock.output import check_file, staged_file
 
 SUFFIXES = (".csv", ".parquet", ".json", ".xlsx")
 
 
 def check_out(path: Path) -> Path:
-    """Check an ``--out`` file name before any solving: a known suffix, or a clear error."""
-    path = Path(path)
-    if path.suffix.lower() not in SUFFIXES:
-        raise DataError(f"--out {path}: unknown file type {path.suffix.lower()!r}; use "
-                        f"{', '.join(SUFFIXES)}")
-    return path
+    """Check an ``--out`` file name before any solving (see :func:`check_table_path`)."""
+    return check_file(path, SUFFIXES, "--out")
+
+
+def check_table_path(path: Path | None, flag: str = "--out") -> Path | None:
+    """Validate a table ``--out`` path before any solving (None passes); see :func:`check_file`."""
+    return None if path is None else check_file(path, SUFFIXES, flag)
+
+
+def check_report_path(path: Path | None, flag: str = "--report") -> Path | None:
+    """Validate an HTML ``--report`` path before any solving (None passes)."""
+    return None if path is None else check_file(path, (".html",), flag)
 
 
 def write_table(df: pd.DataFrame, path: Path) -> Path:
     """Write ``df`` to ``path`` (.csv, .parquet, .json or .xlsx) via a temporary file and rename.
 
     A failure leaves any earlier file at ``path`` untouched; an unknown suffix or an unwritable
-    folder raises :class:`~tradeshock.errors.DataError` naming the path.
+    folder raises :class:`~tradeshock.output.OutputError` naming the path.
     """
+    from tradeshock.runner import _uniform
+
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise DataError(f"--out {path}: unknown file type {suffix!r}; use {', '.join(SUFFIXES)}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=suffix, dir=path.parent)
-    except OSError as exc:
-        raise DataError(f"--out {path}: cannot write there ({exc.strerror})") from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    df = df.copy()
+    for col in df.columns[df.dtypes.eq(object)]:
+        df[col] = _uniform(df[col])
+    with staged_file(path, SUFFIXES) as tmp:
         if suffix == ".csv":
             df.to_csv(tmp, index=False)
         elif suffix == ".parquet":
@@ -48,7 +48,4 @@ def write_table(df: pd.DataFrame, path: Path) -> Path:
             df.to_json(tmp, orient="records", indent=1)
         else:
             df.to_excel(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from tradeshock.cli._tables import write_table
+from tradeshock.cli._tables import check_table_path, write_table
 
 
 def exposure_cmd(
@@ -17,14 +17,14 @@ def exposure_cmd(
                                  help="Solve the GE cut-off counterfactuals (slower)"),
     out: Path = typer.Option(None, "--out", "-o", help="Write the full table (.csv/.parquet/.json/.xlsx)"),
     world: str = typer.Option("default", "--world", "-w", help="World name"),
-    min_share: float = typer.Option(None, "--min-share",
+    min_share: float = typer.Option(None, "--min-share", min=0.0,
                                     help="Solve cut-offs only for flows >= this share of total "
                                          "exports (imports); default 0.005, or every non-zero "
                                          "flow with --partner"),
     backend: str = typer.Option("processes", "--backend", help="processes | dask | serial"),
-    workers: int = typer.Option(None, "--workers", help="Parallel workers (default: all cores)"),
+    workers: int = typer.Option(None, "--workers", min=1, help="Parallel workers (default: all cores)"),
     deficits: str = typer.Option("fixed", "--deficits", help="fixed | zero (cut-off counterfactuals)"),
-    top: int = typer.Option(20, "--top", help="Rows shown in the terminal"),
+    top: int = typer.Option(20, "--top", min=1, help="Rows shown in the terminal"),
 ) -> None:
     """Trade dependence of COUNTRY: concentration (HHI), asymmetry, supplier dependence, cut-off costs."""
     from rich.console import Console
@@ -32,6 +32,7 @@ def exposure_cmd(
 
     from tradeshock.analysis.exposure import exposure
 
+    check_table_path(out)                   # a bad --out fails now, not after the solves
     df = exposure(country.upper(), partner=partner.upper() if partner else None, world=world,
                   sector=sector, cutoffs=cutoffs, min_share=min_share, backend=backend,
                   workers=workers, deficits=deficits)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from tradeshock.cli._tables import write_table
+from tradeshock.cli._tables import check_table_path, write_table
 
 
 def _print(df, title: str, pct_cols: tuple[str, ...] = ("rate", "base_rate", "add"), limit: int = 60) -> None:
@@ -52,6 +52,7 @@ def rates_cmd(
     from tradeshock.errors import ScenarioError
     from tradeshock.rates import effective_rates, mix_source, product_rates, rate_timeline
 
+    check_table_path(out)
     if timeline:
         if not (imposer and target):
             raise ScenarioError("rates --timeline needs --imposer and --target "

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from tradeshock.cli._tables import write_table
+from tradeshock.cli._tables import check_report_path, check_table_path, write_table
 
 _BACKEND_HELP = "How to run the many solves: processes (all cores), dask, or serial"
 
@@ -64,7 +64,7 @@ def target_cmd(
              "status-quo-2026-03)."),
     one_way: bool = typer.Option(False, "--one-way",
                                  help="trade_cost lever: cut only the costs of exporting."),
-    max_value: float = typer.Option(None, "--max",
+    max_value: float = typer.Option(None, "--max", min=0.0,
                                     help="Largest lever size searched (default 0.9 for trade "
                                          "costs, 1 for tariffs)."),
     world: str = typer.Option("default", "--world", "-w", help="World name."),
@@ -95,6 +95,8 @@ def target_cmd(
     from tradeshock.analysis.targets import parse_lever, solve_target, target_progress
     from tradeshock.world import load_world
 
+    check_table_path(out)                   # bad output paths fail before any solving
+    check_report_path(report)
     con = Console()
     w = load_world(world)
     if elasticities:
@@ -178,7 +180,7 @@ def attribute_cmd(
                               help="Country whose exports, sectors (and provinces) are split."),
     measures: list[str] = typer.Option(None, "--measures", "-m",
                                        help="Only attribute these measure labels (others stay on)."),
-    pairs: int = typer.Option(32, "--pairs",
+    pairs: int = typer.Option(32, "--pairs", min=1,
                               help="Above 10 measures: pairs of random orders sampled."),
     seed: int = typer.Option(0, "--seed", help="Random seed for sampled orders."),
     world: str = typer.Option(None, "--world", "-w", help="World name (default: the scenario's)."),
@@ -201,6 +203,8 @@ def attribute_cmd(
 
     from tradeshock.analysis.attribution import attribute
 
+    check_table_path(out)                   # bad output paths fail before any solving
+    check_report_path(report)
     con = Console()
     df = attribute(scenario, world, focus=focus.upper(), measures=_split(measures) or None,
                    pairs=pairs, seed=seed, backend=backend)
@@ -270,6 +274,8 @@ def game_cmd(
 
     from tradeshock.analysis.game import Game, play, with_payoffs
 
+    check_table_path(out)                   # bad output paths fail before any solving
+    check_report_path(report)
     con = Console()
     spec = Game.load(game)
     if payoff:
