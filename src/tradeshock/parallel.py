@@ -40,7 +40,7 @@ from tradeshock.shock import Shock
 from tradeshock.simulate import resolved_baseline, simulate
 from tradeshock.world import World
 
-__all__ = ["solve_many", "solve_draws", "close_dask", "BACKENDS"]
+__all__ = ["solve_many", "solve_draws", "DrawFailure", "close_dask", "BACKENDS"]
 
 Backend = Literal["processes", "dask", "serial"]
 #: The available backends.
@@ -408,6 +408,18 @@ def _solve_quotas(world: World, shock: Any, scenario: Any, label: str, deficits:
 
 
 # ----------------------------------------------------------------- elasticity draws
+@dataclasses.dataclass(frozen=True)
+class DrawFailure:
+    """A draw whose solve failed: its position in ``thetas``, the error type and message."""
+
+    index: int
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"draw {self.index}: {self.kind}: {self.message}"
+
+
 _DRAW_JOB: dict[str, Any] = {}
 
 
@@ -417,29 +429,68 @@ def _init_draws(job: dict[str, Any]) -> None:
     _DRAW_JOB.update(job)
 
 
-def _draw_chunk(thetas: np.ndarray) -> tuple:
-    """Solve a block of draws in a worker; failures come back as values (see :func:`_run`)."""
+def _engine(job: dict[str, Any], thetas: np.ndarray) -> list:
     from tradeshock.model.batch import solve_draws as engine_draws
 
-    job = _DRAW_JOB
+    return engine_draws(job["raw"], thetas, job["tau"], job["dhat"], deficit_base=job["d0"],
+                        central=job["central"], reduce=job["reduce"], **job["kw"])
+
+
+def _draw_block(job: dict[str, Any], first: int, thetas: np.ndarray) -> list:
+    """Solve draws ``first, first+1, ...`` (the engine's warm-started batch).
+
+    A draw at exactly the world's θ is the central solve itself, so it reproduces the
+    deterministic result bit for bit (a warm start is certified only to the tolerance). If the
+    batch raises, the block is solved again draw by draw so that each failing draw becomes a
+    :class:`DrawFailure` (index, error type, message) and the others still solve.
+    """
+    central = np.all(thetas == job["raw"].theta[None, :], axis=1) & (job["central"] is not None)
+    out: list = [None] * len(thetas)
+    if central.any():
+        from tradeshock.model.batch import _draw_record
+
+        eq0_c, eq_c = job["central"]
+        for k in np.flatnonzero(central):
+            out[k] = (_draw_record(thetas[k], job["base_c"], eq0_c, eq_c, 0.0)
+                      if job["reduce"] is None else
+                      job["reduce"](thetas[k], job["base_c"], eq0_c, eq_c))
+    rest = np.flatnonzero(~central)
+    if not rest.size:
+        return out
     try:
-        return ("ok", engine_draws(job["raw"], thetas, job["tau"], job["dhat"],
-                                   deficit_base=job["d0"], central=job["central"],
-                                   reduce=job["reduce"], **job["kw"]))
-    except Exception as exc:  # noqa: BLE001 - sent back to the caller with its type
-        return ("error", 0, type(exc).__name__, str(exc), getattr(exc, "diagnostics", None),
-                traceback.format_exc())
+        for k, r in zip(rest, _engine(job, thetas[rest]), strict=True):
+            out[k] = r
+        return out
+    except Exception:  # noqa: BLE001 - isolate the failing draws below
+        pass
+    for k in rest:
+        try:
+            out[k] = _engine(job, thetas[k][None, :])[0]
+        except Exception as exc:  # noqa: BLE001 - reported per draw, never dropped
+            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            out[k] = DrawFailure(first + int(k), type(exc).__name__,
+                                 msg.replace("elasticity draw 0: ", ""))
+    return out
+
+
+def _pool_draws(block: tuple[int, np.ndarray]) -> list:
+    return _draw_block(_DRAW_JOB, *block)
+
+
+def _dask_draws(job: dict[str, Any], first: int, thetas: np.ndarray) -> list:
+    return _draw_block(dict(job, raw=_aligned(job["raw"])), first, thetas)
 
 
 def solve_draws(world: World, shock: Any, thetas: Any, deficits: str = "fixed",
-                backend: Literal["processes", "serial"] = "processes", workers: int | None = None,
-                *, reduce: Any = None, mp_context: str | None = None, **solver_kw: Any) -> list:
-    """Solve ``shock`` on ``world`` once per draw of the trade elasticities, on the local cores.
+                backend: Backend = "processes", workers: int | None = None,
+                *, reduce: Any = None, client: Any = None, mp_context: str | None = None,
+                **solver_kw: Any) -> list:
+    """Solve ``shock`` on ``world`` once per draw of the trade elasticities.
 
     For each draw θ_d the baseline is re-solved with θ_d (warm-started from the central θ's
     re-solved baseline) and the counterfactual solved on it (warm-started from the central
     counterfactual): the engine's :func:`tradeshock.model.batch.solve_draws`, here split into
-    one contiguous block of draws per worker.
+    contiguous blocks of draws over the process pool or a Dask cluster.
 
     Parameters
     ----------
@@ -447,15 +498,18 @@ def solve_draws(world: World, shock: Any, thetas: Any, deficits: str = "fixed",
         The world and a :class:`~tradeshock.shock.Shock` (or Scenario) without tariff-rate
         quotas.
     thetas
-        Array ``[draw, sector]`` of trade elasticities, sectors in ``world.sectors`` order.
+        Array ``[draw, sector]`` of positive trade elasticities, sectors in ``world.sectors``
+        order.
     deficits
         ``"fixed"`` or ``"zero"``, as in :func:`~tradeshock.simulate.simulate`.
-    backend, workers
-        ``"processes"`` (default; ``workers`` defaults to the number of cores) or ``"serial"``.
+    backend, workers, client
+        ``"processes"`` (default; ``workers`` defaults to the number of cores), ``"dask"`` (the
+        ``client`` given, or a LocalCluster as in :func:`solve_many`) or ``"serial"``.
     reduce
         Optional ``reduce(theta, baseline_d, baseline_solve_d, counterfactual_d)`` → what to keep
-        per draw (a module-level function, so it reaches worker processes); default a
-        :class:`tradeshock.model.batch.Draw` (ŵ, P̂, exact real-income change, iterations).
+        per draw (a module-level function or picklable object, so it reaches worker processes);
+        default a :class:`tradeshock.model.batch.Draw` (ŵ, P̂, exact real-income change,
+        iterations).
     mp_context
         Start method of the process pool (as in :func:`solve_many`).
     **solver_kw
@@ -464,15 +518,25 @@ def solve_draws(world: World, shock: Any, thetas: Any, deficits: str = "fixed",
     Returns
     -------
     list
-        One entry per draw, in order; identical whatever the backend or number of workers.
+        One entry per draw, in order; identical whatever the backend or number of workers. A
+        draw that did not solve is a :class:`DrawFailure` (index, error type, message) in its
+        place: failures are returned, never dropped, and the caller reports them.
+
+    Raises
+    ------
+    ShockError
+        ``thetas`` has the wrong shape or a value that is not a positive number (named by draw
+        and sector), or the shock has quotas or does not fit the world.
 
     """
     from tradeshock.model import baseline_from_world
     from tradeshock.simulate import resolved_baseline
 
-    if backend not in ("processes", "serial"):
-        raise TradeshockError(f"solve_draws: backend={backend!r}; use 'processes' or 'serial'"
-                              + did_you_mean(str(backend), ("processes", "serial")))
+    if client is not None:
+        backend = "dask"
+    if backend not in BACKENDS:
+        raise TradeshockError(f"solve_draws: backend={backend!r} is not one of "
+                              f"{', '.join(BACKENDS)}" + did_you_mean(str(backend), BACKENDS))
     prepared = _prepare(world, [shock], deficits)
     shock0, _, label = prepared[0]
     if getattr(shock0, "quotas", None):
@@ -482,26 +546,45 @@ def solve_draws(world: World, shock: Any, thetas: Any, deficits: str = "fixed",
     if thetas.ndim != 2 or thetas.shape[1] != world.n_sectors:
         raise ShockError(f"solve_draws: thetas must be an array [draw, sector] with "
                          f"{world.n_sectors} sectors (world {world.name!r}), got shape {thetas.shape}")
+    bad = ~(np.isfinite(thetas) & (thetas > 0))
+    if bad.any():
+        d, s = np.argwhere(bad)[0]
+        raise ShockError(f"solve_draws: theta of draw {d}, sector {world.sectors[s]} is "
+                         f"{thetas[d, s]}; trade elasticities must be positive numbers")
+    if workers is not None and int(workers) < 1:
+        raise TradeshockError(f"solve_draws: workers={workers!r}; need at least 1")
+    if len(thetas) == 0:
+        return []
     base_kw = {k: solver_kw[k] for k in _BASELINE_KW if k in solver_kw}
     base_c, eq0_c = resolved_baseline(world, deficits, **base_kw)
     tau, dhat = np.asarray(shock0.tariffs, dtype=float), np.asarray(shock0.trade_cost_hat, dtype=float)
-    eq_c = solve(base_c, tau, dhat, base_c.deficit, **solver_kw)
+    try:
+        eq_c = solve(base_c, tau, dhat, base_c.deficit, **solver_kw)
+    except ConvergenceError:
+        eq_c = None                                   # no warm start: each draw starts cold
     job = {"raw": baseline_from_world(world), "tau": tau, "dhat": dhat, "d0": base_c.deficit,
-           "central": (eq0_c, eq_c), "reduce": reduce, "kw": solver_kw}
-    n = min(int(workers or os.cpu_count() or 1), len(thetas))
-    if workers is not None and int(workers) < 1:
-        raise TradeshockError(f"solve_draws: workers={workers!r}; need at least 1")
-    if backend == "serial" or n <= 1:
-        _init_draws(job)
-        outcomes = [_draw_chunk(thetas)]
-    else:
-        blocks = np.array_split(np.arange(len(thetas)), n)
+           "central": (eq0_c, eq_c) if eq_c is not None else None, "base_c": base_c,
+           "reduce": reduce, "kw": solver_kw}
+    cores = os.cpu_count() or 1
+    n = min(int(workers or (cores if backend == "processes" else min(cores, 2))), len(thetas))
+    if backend == "serial" or (backend == "processes" and n <= 1):
+        return _draw_block(job, 0, thetas)
+    edges = np.array_split(np.arange(len(thetas)), n)
+    blocks = [(int(b[0]), thetas[b]) for b in edges if len(b)]
+    if backend == "processes":
         with ProcessPoolExecutor(max_workers=n, mp_context=_context(mp_context),
                                  initializer=_init_draws, initargs=(job,)) as pool:
-            outcomes = list(pool.map(_draw_chunk, [thetas[b] for b in blocks]))
-    out: list = []
-    for outcome in outcomes:
-        if outcome[0] == "error":
-            _raise(outcome, label)
-        out.extend(outcome[1])
-    return out
+            parts = list(pool.map(_pool_draws, blocks))
+    else:
+        client = client if client is not None else _local_client(n)
+        job_f = client.scatter(job, broadcast=True, hash=False)
+        token = uuid.uuid4().hex[:8]
+        futures = [client.submit(_dask_draws, job_f, first, th,
+                                 key=f"tradeshock-draws-{token}-{first}", pure=False)
+                   for first, th in blocks]
+        try:
+            parts = client.gather(futures)
+        finally:
+            client.cancel(futures)
+            client.cancel([job_f])
+    return [x for part in parts for x in part]

@@ -153,6 +153,8 @@ class Result:
         self.equilibrium = equilibrium
         self.reference: Result | None = None
         self.diagnostics: dict[str, Any] = dict(equilibrium.diagnostics)
+        #: Elasticity draws (:class:`tradeshock.uncertainty.Uncertainty`) when asked for.
+        self.uncertainty: Any = None
         gap = None
         if baseline_solve is not None:
             gap = {"w_hat_min": float(baseline_solve.w_hat.min()),

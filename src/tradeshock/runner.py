@@ -210,14 +210,26 @@ def run(scenario: Any, world: Any = None, as_of: Any = None, *, deficits: str | 
 def run_many(scenarios: Sequence[Any], world: Any = None, as_of: Any = None, *,
              deficits: str | None = None, tol: float = 1e-10,
              progress: Callable[[int, int, str], None] | None = None, against: Any = None,
-             status_quo: bool = True) -> ResultSet:
+             status_quo: bool = True, draws: int | None = None, seed: int | None = None,
+             scheduler: str | None = None, backend: str | None = None,
+             workers: int | None = None, tornado: str | None = "CAN") -> ResultSet:
     """Solve several scenarios into a :class:`~tradeshock.result.ResultSet` (indexed by scenario).
 
     Worlds are loaded once and each baseline is solved once. ``progress(done, total, name)`` is
     called before each solve (and once at the end with ``done == total``) so a caller can show
     progress. ``against`` and ``status_quo`` as in :func:`run`: the reference is solved once and
     attached to every result (except itself) as ``result.reference``.
+
+    ``draws`` (or a scenario's ``settings.uncertainty.draws``) also solves that many draws of
+    the trade elasticities (:func:`tradeshock.uncertainty.run_draws`, seeded by ``seed``, on the
+    process pool, or on Dask at ``scheduler``); the bands are attached as
+    ``result.uncertainty`` and every table gains ``_p05/_p50/_p95`` columns. ``tornado`` names
+    the country whose real income the one-at-a-time θ sensitivity reports (None: skip it).
     """
+    if draws is not None:
+        from tradeshock.uncertainty import check_draws
+
+        check_draws(draws, "--draws")
     check_deficits(deficits)
     loaded = [_with_as_of(load_scenario(s), as_of) for s in scenarios]
     ref_sc = _with_as_of(load_scenario(against), as_of) if against is not None else None
@@ -240,6 +252,8 @@ def run_many(scenarios: Sequence[Any], world: Any = None, as_of: Any = None, *,
         if progress:
             progress(k, len(loaded), str(getattr(sc, "name", f"scenario {k + 1}")))
         res = solve(sc)
+        _add_draws(res, _world_for(sc, world, worlds), sc, draws, seed, deficits, tol, scheduler,
+                   backend, workers, tornado)
         if ref_sc is not None:
             if getattr(sc, "name", None) != getattr(ref_sc, "name", None):
                 _attach(res, reference(ref_sc), "against")
@@ -251,14 +265,45 @@ def run_many(scenarios: Sequence[Any], world: Any = None, as_of: Any = None, *,
     return ResultSet(results)
 
 
+def _add_draws(res: Any, w: Any, sc: Any, draws: int | None, seed: int | None, deficits: str | None,
+               tol: float, scheduler: str | None, backend: str | None, workers: int | None,
+               tornado: str | None) -> None:
+    """Attach ``res.uncertainty`` when draws are asked for (argument or scenario settings)."""
+    spec = getattr(getattr(sc, "settings", None), "uncertainty", None) or {}
+    n = draws if draws is not None else spec.get("draws")
+    if not n:
+        return
+    from tradeshock.uncertainty import run_draws
+
+    s = seed if seed is not None else int(spec.get("seed", 0))
+    res.uncertainty = run_draws(w, sc, n, s, deficits=deficits, point=res, tol=tol,
+                                scheduler=scheduler, backend=backend, workers=workers,
+                                tornado_country=tornado)
+
+
 # ------------------------------------------------------------------ tables
-def result_tables(result: Any) -> dict[str, pd.DataFrame]:
+def result_tables(result: Any, bands: bool = True) -> dict[str, pd.DataFrame]:
     """The full results of one run as tidy tables keyed by name.
 
     ``welfare`` (percent), ``trade`` (by exporter, importer, sector), ``exports``, ``imports``
     (by partner), ``output`` (by country and sector), ``revenue``, ``measures`` (the applied
     measures) and ``provinces`` when the province analysis is available for the world.
+
+    With elasticity draws (``result.uncertainty``) and ``bands``: the same tables with
+    ``<column>_p05/_p50/_p95`` beside each changed quantity, plus ``theta_draws`` (draw,
+    sector, θ, solved), ``draw_failures`` and ``tornado``.
     """
+    u = getattr(result, "uncertainty", None)
+    if bands and u is not None:
+        t = u.tables()
+        m = measures_table(result)
+        if m is not None:
+            t["measures"] = m
+        t["theta_draws"] = u.theta_table()
+        t["draw_failures"] = u.failure_table()
+        if u.tornado is not None:
+            t["tornado"] = u.tornado
+        return t
     t = {"welfare": result.to_frame(), "trade": result.trade(), "exports": result.exports(),
          "imports": result.imports(), "output": result.output(), "revenue": result.revenue()}
     m = measures_table(result)
@@ -406,6 +451,8 @@ def run_record(results: Sequence[Any], files: Sequence[str] = (), argv: Sequence
                          "numeraire": r.meta.get("numeraire")},
             "diagnostics": r.diagnostics,
             "meta": {k: v for k, v in r.meta.items() if k != "versions"},
+            **({"uncertainty": r.uncertainty.record()}
+               if getattr(r, "uncertainty", None) is not None else {}),
         } for r in results],
         "provenance": {name: dict(w.provenance) for name, w in worlds.items()},
     })

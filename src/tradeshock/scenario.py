@@ -58,11 +58,16 @@ _ADHOC_START = dt.date(2000, 1, 1)
 
 
 class Settings(BaseModel):
-    """Solver settings of a scenario: trade-balance closure and trade-elasticity set."""
+    """Solver settings of a scenario: trade-balance closure, trade-elasticity set, uncertainty.
+
+    ``uncertainty`` (optional): ``{draws: N, seed: S, theta: {sector | all: distribution}}``,
+    checked by :func:`tradeshock.uncertainty.parse_distributions` against the world.
+    """
 
     model_config = ConfigDict(extra="forbid")
     deficits: Literal["fixed", "zero"] = "fixed"
     elasticities: str | None = None
+    uncertainty: dict[str, Any] | None = None
     #: False: CUSMA/USMCA no longer in force, so measures that exempt qualifying goods tax them too.
     cusma: bool = True
 
@@ -560,6 +565,10 @@ def validate_file(path: str | Path) -> Scenario:
     from tradeshock.world import load_world
 
     w = load_world(sc.world)
+    if sc.settings.uncertainty is not None:
+        from tradeshock.uncertainty import check_uncertainty
+
+        check_uncertainty(sc.settings.uncertainty, w, f"{path}: settings.uncertainty")
     if sc.settings.elasticities is not None and sc.settings.elasticities not in w.elasticities:
         raise ScenarioError(f"{path}: settings.elasticities: "
                             + unknown("elasticity set", sc.settings.elasticities, list(w.elasticities)))

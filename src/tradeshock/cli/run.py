@@ -32,7 +32,8 @@ _FORMAT_HELP = ("Comma-separated outputs: html (report), csv, parquet, xlsx (xls
 
 
 def _solve(refs: list[str], world: str | None, as_of: str | None, deficits: str | None,
-           out: Path, formats: str, quiet: bool, against: str | None = None
+           out: Path, formats: str, quiet: bool, against: str | None = None,
+           draws: int | None = None, seed: int | None = None, scheduler: str | None = None
            ) -> tuple[list[Any], list[str], Path]:
     """Validate everything cheap first, then solve with progress, then return the results."""
     from rich.console import Console
@@ -48,12 +49,18 @@ def _solve(refs: list[str], world: str | None, as_of: str | None, deficits: str 
         load_world(world)                      # unknown world: DataError before any solving
     scenarios = [runner.load_scenario(r) for r in refs]
     ref = runner.load_scenario(against) if against is not None else None   # bad name: error now
+    if draws is not None:
+        from tradeshock.uncertainty import check_draws
+
+        check_draws(draws, "--draws")
+    dkw = {"draws": draws, "seed": seed, "scheduler": scheduler}
     err = Console(stderr=True)
     if quiet or len(scenarios) == 1:
         if not quiet:
-            err.print(f"[dim]solving {getattr(scenarios[0], 'name', refs[0])} …[/]")
+            extra = f" and {draws} elasticity draws" if draws else ""
+            err.print(f"[dim]solving {getattr(scenarios[0], 'name', refs[0])}{extra} …[/]")
         results = runner.run_many(scenarios, world=world, as_of=as_of, deficits=deficits,
-                                  against=ref)
+                                  against=ref, **dkw)
     else:
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
                       "{task.total}"), TimeElapsedColumn(), console=err, transient=True) as bar:
@@ -63,7 +70,7 @@ def _solve(refs: list[str], world: str | None, as_of: str | None, deficits: str 
                 bar.update(task, completed=done, description=f"solving {name}" if name else "done")
 
             results = runner.run_many(scenarios, world=world, as_of=as_of, deficits=deficits,
-                                      progress=tick, against=ref)
+                                      progress=tick, against=ref, **dkw)
     return results, fmts, folder
 
 
@@ -86,6 +93,15 @@ Out = Annotated[Path, typer.Option("--out", "-o", help="Output folder")]
 Formats = Annotated[str, typer.Option("--format", "-f", help=_FORMAT_HELP)]
 Deficits = Annotated[str | None, typer.Option("--deficits", help="fixed | zero (default: the scenario's)")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors")]
+Draws = Annotated[int | None, typer.Option(
+    "--draws", help="Also solve N draws of the trade elasticities: every table gains p05/p50/p95 "
+                    "columns, the summary shows ranges, the report error bars and a tornado "
+                    "(default distributions: docs/elasticities.md)")]
+Seed = Annotated[int | None, typer.Option("--seed", help="Seed of the elasticity draws (default 0 "
+                                                         "or the scenario's settings.uncertainty.seed)")]
+Scheduler = Annotated[str | None, typer.Option(
+    "--scheduler", help="Run the draws on a Dask distributed scheduler (e.g. tcp://host:8786) "
+                        "instead of the local process pool")]
 Against = Annotated[str | None, typer.Option(
     "--against", help="Measure against this scenario (file or shipped name) instead of the 2024 "
                       "baseline: difference columns in pp. Packages on top of a status quo "
@@ -96,11 +112,13 @@ def run_cmd(
     scenarios: Annotated[list[str], typer.Argument(help="Scenario files or shipped scenario names")],
     world: World = None, as_of: AsOf = None, out: Out = Path("out"), formats: Formats = "html,csv",
     deficits: Deficits = None, quiet: Quiet = False, against: Against = None,
+    draws: Draws = None, seed: Seed = None, scheduler: Scheduler = None,
 ) -> None:
     """Solve each SCENARIO, print a summary, and write OUT/report.html, tables and run.json."""
     from tradeshock.report.terminal import print_comparison, print_summary
 
-    results, fmts, folder = _solve(scenarios, world, as_of, deficits, out, formats, quiet, against)
+    results, fmts, folder = _solve(scenarios, world, as_of, deficits, out, formats, quiet, against,
+                                   draws, seed, scheduler)
     if not quiet:
         for res in results:
             print_summary(res)
@@ -113,6 +131,7 @@ def compare_cmd(
     scenarios: Annotated[list[str], typer.Argument(help="Two or more scenario files or names")],
     world: World = None, as_of: AsOf = None, out: Out = Path("out"), formats: Formats = "html,csv",
     deficits: Deficits = None, quiet: Quiet = False, against: Against = None,
+    draws: Draws = None, seed: Seed = None, scheduler: Scheduler = None,
 ) -> None:
     """Solve scenarios A B [C...] and show them side by side (terminal and one HTML report)."""
     from tradeshock.report.terminal import print_comparison
@@ -120,7 +139,8 @@ def compare_cmd(
     if len(scenarios) < 2:
         raise ScenarioError("compare needs at least two scenarios, e.g. "
                             "'tradeshock compare us-universal-10 cusma-termination'")
-    results, fmts, folder = _solve(scenarios, world, as_of, deficits, out, formats, quiet, against)
+    results, fmts, folder = _solve(scenarios, world, as_of, deficits, out, formats, quiet, against,
+                                   draws, seed, scheduler)
     if not quiet:
         print_comparison(results)
     _write(results, folder, fmts, quiet)

@@ -163,6 +163,52 @@ def _revenue(result: Any, focus: Sequence[str]) -> Table:
     return t
 
 
+def _band(v: float, lo: float, hi: float, digits: int = 2) -> str:
+    """``−0.81% [−0.84, −0.71]``: point estimate and its 90% elasticity band."""
+    if lo != lo or hi != hi:
+        return _pct(v, digits) + " [—]"
+    return f"{_pct(v, digits)} [dim][{lo:+.{digits}f}, {hi:+.{digits}f}][/]"
+
+
+def _ranges(result: Any, home: str, focus: Sequence[str]) -> Table | None:
+    """Point estimates with their p05–p95 range over the elasticity draws (None without draws)."""
+    u = getattr(result, "uncertainty", None)
+    if u is None:
+        return None
+    T = u.tables()
+    t = Table("quantity", "point [p05, p95]",
+              title=f"Ranges over {u.n_ok}/{u.draws} elasticity draws (seed {u.seed}; "
+                    f"{len(u.failures)} failed; 90% band, % change)", title_justify="left")
+    wf = T["welfare"].set_index("country")
+    for c in [c for c in focus if c in wf.index]:
+        r = wf.loc[c]
+        t.add_row(f"real income {c}", _band(r["real_income"], r["real_income_p05"],
+                                            r["real_income_p95"], 3))
+    if home in result.world.countries:
+        ex = T["exports"]
+        for p in [c for c in ("USA", "CHN", "MEX") if c != home and c in result.world.countries]:
+            r = ex[(ex["country"] == home) & (ex["partner"] == p)].iloc[0]
+            t.add_row(f"{home} exports to {p}", _band(r["change_pct"], r["change_pct_p05"],
+                                                       r["change_pct_p95"], 1))
+        prov = u.province_totals() if home == "CAN" else None
+        if prov is not None:
+            for r in prov.sort_values("value_added_change_pct").head(3).itertuples(index=False):
+                t.add_row(f"value added {r.province}", _band(
+                    r.value_added_change_pct, r.value_added_change_pct_p05,
+                    r.value_added_change_pct_p95, 2))
+    if u.tornado is not None and len(u.tornado):
+        t.add_section()
+        for r in u.tornado.head(5).itertuples(index=False):
+            t.add_row(f"θ {r.sector} {r.theta_p05:.2g}→{r.theta_p95:.2g}",
+                      f"{r.value_at_p05:+.3f}% → {r.value_at_p95:+.3f}% (swing {r.swing:.3f} pp)")
+    if u.failures:
+        t.add_section()
+        t.add_row("[red]failed draws[/]", ", ".join(str(f.index) for f in u.failures[:20])
+                  + (f" … ({len(u.failures)})" if len(u.failures) > 20 else "")
+                  + f": {u.failures[0].kind}")
+    return t
+
+
 def convergence_line(result: Any) -> str:
     """One line on the solver: converged, iterations, worst residual, seconds."""
     d = tables.diagnostics_dict(result)
@@ -201,6 +247,9 @@ def print_summary(result: Any, console: Console | None = None, home: str = "CAN"
         con.print(fit(_exports(result, home, ref)))
         con.print(fit(_sectors(result, home, ref)))
     con.print(fit(_revenue(result, focus)))
+    rng = _ranges(result, home, focus)
+    if rng is not None:
+        con.print(fit(rng))
     con.print(convergence_line(result))
     for line in tables.quota_lines(result):
         con.print(line)
@@ -220,8 +269,16 @@ def print_comparison(results: Sequence[Any], console: Console | None = None, hom
     t = Table("scenario", *shown, title="Real income by scenario (% change from baseline)",
               title_justify="left")
     for res, lab in zip(results, labels, strict=True):
-        wf = res.welfare()
-        t.add_row(lab, *[_pct(float(wf.loc[c, "real_income"])) for c in shown])
+        u = getattr(res, "uncertainty", None)
+        if u is None:
+            wf = res.welfare()
+            t.add_row(lab, *[_pct(float(wf.loc[c, "real_income"])) for c in shown])
+        else:
+            wf = u.welfare()
+            t.add_row(lab, *[_band(wf.loc[c, "real_income"], wf.loc[c, "real_income_p05"],
+                                   wf.loc[c, "real_income_p95"]) for c in shown])
+    if any(getattr(r, "uncertainty", None) is not None for r in results):
+        t.caption = "[dim]brackets: 90% band over the trade-elasticity draws[/]"
     con.print(fit(t))
     ag = tables.against_welfare(results, focus=shown)
     if not ag.empty:

@@ -52,6 +52,7 @@ from types import ModuleType
 SECTIONS: tuple[str, ...] = (
     "headline",
     "welfare",
+    "uncertainty",
     "canada_trade",
     "sectors",
     "provinces",
