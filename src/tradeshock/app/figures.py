@@ -65,6 +65,7 @@ def data_table(
         "money": fmt_money,
         "pct3": lambda v: fmt_pct(v, 3),
         "num": lambda v: "" if pd.isna(v) else f"{v:,.4g}",
+        "pp": lambda v: "" if pd.isna(v) else f"{v:+.4f}",
         "text": lambda v: "" if v is None else str(v),
     }
     d = df if max_rows is None else df.head(max_rows)

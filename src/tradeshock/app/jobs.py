@@ -10,6 +10,8 @@ its baseline solved), a queue with a length limit, a per-job time limit and a re
 - A job that runs past the time limit has its worker process killed (a real limit: the solver is
   stopped, not abandoned) and a fresh worker takes its place; a job that raises returns the
   message of the error, never a traceback.
+- File jobs (a results table as CSV/Parquet, the HTML report of results already in the cache)
+  run on two threads of this process instead, so a download never waits behind the solves.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict, deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,7 +146,7 @@ class JobPool:
         queue_limit: int = 32,
         time_limit: float = 180.0,
         cache_size: int = 16,
-        file_cache_size: int = 8,
+        file_cache_size: int = 16,
         warm: tuple[str, ...] = ("default",),
     ) -> None:
         if workers < 1 or queue_limit < 1 or time_limit <= 0:
@@ -158,6 +161,7 @@ class JobPool:
         self._caches = {"result": OrderedDict(), "file": OrderedDict()}
         self._sizes = {"result": int(cache_size), "file": int(file_cache_size)}
         self._closed = False
+        self._files = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tradeshock-files")
         self.stats = {
             "submitted": 0,
             "cache_hits": 0,
@@ -211,9 +215,13 @@ class JobPool:
                 )
             job = Job(_new_id(), key, kind, label, payload)
             job.cache = cache  # type: ignore[attr-defined]
-            self._pending.append(job)
             self._inflight[key] = job
             self._remember(job)
+            if cache == "file":  # downloads: threads here, not behind the solves
+                job.state, job.started, job.stage = "running", time.time(), "writing the file"
+                self._files.submit(self._run_here, job)
+                return job
+            self._pending.append(job)
             self._cond.notify()
             return job
 
@@ -276,8 +284,20 @@ class JobPool:
             self._cond.notify_all()
         for w in self._workers:
             w.stop()
+        self._files.shutdown(wait=False, cancel_futures=True)
 
     # ------------------------------------------------------------ internals
+    def _run_here(self, job: Job) -> None:
+        """A file job (a table or the report of cached results), on one of the file threads."""
+        from tradeshock.app.worker import TASKS, error_message
+
+        try:
+            out, err = TASKS[job.kind](job.payload, lambda text: setattr(job, "stage", text)), None
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+            out, err = None, error_message(exc)
+        with self._cond:
+            self._finish(job, out, err)
+
     def _remember(self, job: Job) -> None:
         self._jobs[job.id] = job
         while len(self._jobs) > 2000:  # forget the oldest finished jobs

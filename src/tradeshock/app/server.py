@@ -285,7 +285,7 @@ def serve(
     queue_limit: int = 32,
     time_limit: float = 180.0,
     threads: int = 8,
-    cache_size: int = 16,
+    cache_size: int = 32,
 ) -> None:
     """Run the dashboard under waitress until interrupted (Ctrl-C)."""
     import waitress

@@ -89,7 +89,10 @@ def measure_groups(base: str | None, as_of: str | None, checked: list[str] | Non
     order = list(IMPOSERS) + sorted({m["imposer"] for m in cat.measures} - set(IMPOSERS))
     for code in order:
         name = IMPOSERS.get(code) or names.get(code, code)
-        ms = [m for m in cat.measures if m["imposer"] == code]
+        ms = sorted(
+            (m for m in cat.measures if m["imposer"] == code),
+            key=lambda m: (m["id"] not in on, m["threat"], m["start"]),
+        )  # applied first
         if not ms:
             continue
         n_on = sum(m["id"] in on for m in ms)
@@ -104,10 +107,18 @@ def measure_groups(base: str | None, as_of: str | None, checked: list[str] | Non
                         className="measures",
                     ),
                 ],
-                open=code == "USA",
+                open=False,
             )
         )
-    return groups
+    n_on = sum(m["id"] in on for m in cat.measures)
+    head = html.P(
+        f"{n_on} of {len(cat.measures)} library measures applied"
+        + (f", plus {len(own)} of the scenario's own" if own else "")
+        + ". Open a group to switch measures on or off (applied ones are listed first).",
+        className="hint",
+        id="b-applied",
+    )
+    return [head, *groups]
 
 
 def layout() -> html.Div:

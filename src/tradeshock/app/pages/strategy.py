@@ -215,7 +215,7 @@ def _att_submit(pool: JobPool, name: str) -> list:
 def _att_render(results: list, jobs: list) -> html.Div:
     df = results[0]
     fig, wide = F.attribution_fig(df)
-    cols = [("measure", "measure", "text")] + [(c, c, "num") for c in wide.columns if c != "measure"]
+    cols = [("measure", "measure", "text")] + [(c, c, "pp") for c in wide.columns if c != "measure"]
     out = [
         html.P(
             f"{df.attrs.get('method')}: {df.attrs.get('n_solves')} solves, "
@@ -313,7 +313,7 @@ def _tgt_render(results: list, jobs: list) -> html.Div:
             html.P(t.summary(), className="headline", id="s-tgt-summary"),
             F.data_table(
                 ev,
-                [(c, c, "num") for c in ev.columns],
+                [(c, c, "money" if c == "metric" and not t.target.is_share else "num") for c in ev.columns],
                 "Every solve of the search",
                 "lever as a fraction; metric in US$ million (or a share)",
             ),
