@@ -158,3 +158,21 @@ def test_standard_error_travels_into_draws(book_estimate):
     point = out.table.loc["CAN", "real_gdp"]
     assert q.loc["CAN", "real_gdp_q05"] < point < q.loc["CAN", "real_gdp_q95"]
     assert q.attrs["std_error"] == pytest.approx(est.se("rta"))
+
+
+def test_net_of_tariffs_by_label_ignores_the_tariff_war():
+    from tradeshock.errors import ScenarioError
+    from tradeshock.scenario import Scenario, find_scenario
+
+    w = load_world("default")
+    term = Scenario.load(find_scenario("cusma-termination")).to_shock(w)
+    wd = Scenario.load(find_scenario("cusma-withdrawal")).to_shock(w)
+    n, i, j = w.countries.index("USA"), w.countries.index("CAN"), w.sectors.index("metals")
+    # same MFN reversion, so the same non-tariff part although withdrawal keeps today's tariffs
+    assert wd.tariffs[n, i, j] > term.tariffs[n, i, j] + 0.1
+    assert wd.trade_cost_hat[n, i, j] == pytest.approx(term.trade_cost_hat[n, i, j], rel=1e-12)
+    with pytest.raises(ScenarioError, match="unknown tariff measure 'us-mfn'"):
+        Scenario.from_dict({"name": "t", "measures": [
+            {"tariff": {"imposer": "USA", "targets": ["CAN"], "rate": "mfn", "label": "us-mfn-on-can"}},
+            {"trade_cost": {"importer": "USA", "exporter": "CAN", "from_estimate": "rta",
+                            "net_of_tariffs": ["us-mfn"]}}]}).to_shock(w)

@@ -219,7 +219,10 @@ class Scenario(BaseModel):
                 if e.kind == "trade_cost" and "from_estimate" in p:
                     from tradeshock.gravity.counterfactual import apply_estimate
 
-                    shock = apply_estimate(shock, p, label=e.label)
+                    part = None
+                    if isinstance(p.get("net_of_tariffs"), list):
+                        part = self._tariffs_of(w, p["net_of_tariffs"], measures, e.label)
+                    shock = apply_estimate(shock, p, label=e.label, tariffs_part=part)
                 elif e.kind == "trade_cost":
                     shock = shock.trade_cost(importer=p.get("importer"), exporter=p.get("exporter"),
                                      sectors=p.get("sectors"), change=p["change"],
@@ -232,6 +235,19 @@ class Scenario(BaseModel):
         return shock.replace(quotas=tuple(Quota.from_mapping(q) for q in comp.quotas),
                              quota_rents=tuple(QuotaRent.from_mapping(r) for r in comp.quota_rents),
                              notes=tuple(comp.notes))
+
+    def _tariffs_of(self, w: Any, labels: list[str], measures: list[Measure], entry: str) -> Any:
+        """Tariffs with only the measures ``labels`` on the baseline (an estimate's tariff part)."""
+        from tradeshock.rates import compile_measures
+
+        ids = self._all_labels()
+        chosen = [m for m in measures if m.id in labels or ids.get(m.id) in labels]
+        found = {m.id for m in chosen} | {ids.get(m.id) for m in chosen}
+        missing = [x for x in labels if x not in found]
+        if missing:
+            raise ScenarioError(f"{self.source}: measure {entry!r}: net_of_tariffs: "
+                                + unknown("tariff measure", missing[0], sorted(ids.values()), "net_of_tariffs"))
+        return compile_measures(w, chosen, cusma=self.cusma_in_force).tariffs
 
     def __repr__(self) -> str:
         return (f"<Scenario {self.name!r} world={self.world} as_of={self.as_of} "
@@ -431,7 +447,16 @@ def _estimate_params(spec: dict, where: str, fld: str) -> dict[str, Any]:
         raise ScenarioError(f"{where}: field {fld}.direction: value {direction!r}: use remove (the "
                             "pairs lose the estimated effect) or add (they gain it)")
     share = _number(spec.get("share", 1.0), where, f"{fld}.share", low=0.0)
-    net = bool(spec.get("net_of_tariffs", False))
+    raw_net = spec.get("net_of_tariffs", False)
+    if isinstance(raw_net, str):
+        raw_net = [raw_net]
+    if isinstance(raw_net, list):
+        net: bool | list[str] = [str(x) for x in raw_net]
+    elif isinstance(raw_net, bool):
+        net = raw_net
+    else:
+        raise ScenarioError(f"{where}: field {fld}.net_of_tariffs: value {raw_net!r}: use true (net of "
+                            "every tariff change of the scenario) or a list of tariff measure labels")
     if net and direction != "remove":
         raise ScenarioError(f"{where}: field {fld}.net_of_tariffs works with direction: remove only")
     theta = None if spec.get("theta") is None else _number(spec["theta"], where, f"{fld}.theta", low=0.0)

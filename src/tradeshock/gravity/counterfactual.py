@@ -52,7 +52,8 @@ def agreement_shock(world: World, pairs: Sequence[tuple[str, str]], beta: float,
     return Shock(world, trade_cost_hat=hat, log=(record,))
 
 
-def apply_estimate(shock: Shock, params: dict[str, Any], label: str = "") -> Shock:
+def apply_estimate(shock: Shock, params: dict[str, Any], label: str = "",
+                   tariffs_part: np.ndarray | None = None) -> Shock:
     """Apply a scenario's ``trade_cost: {from_estimate: ...}`` entry to ``shock`` (a new Shock).
 
     On the selected importer × exporter × sector cells, d̂_j = exp(share·β/θ_j) (``remove``) or
@@ -60,8 +61,9 @@ def apply_estimate(shock: Shock, params: dict[str, Any], label: str = "") -> Sho
     effect in every sector) unless ``theta`` fixes one value (the same iceberg change). With
     ``net_of_tariffs`` the scenario's own tariff change on the cell is taken out first —
     ln d̂ = max(0, share·β/θ_j − ln((1+τ')/(1+τ))) — because an RTA estimate measures tariff
-    and non-tariff effects together. The log record carries β and its standard error (for
-    uncertainty draws).
+    and non-tariff effects together. ``tariffs_part`` (τ' of the agreement's own tariff measures
+    only, e.g. the MFN reversion without a tariff war on top) replaces the scenario's τ' in that
+    netting. The log record carries β and its standard error (for uncertainty draws).
     """
     w = shock.world
     est = params["estimate"]
@@ -75,14 +77,15 @@ def apply_estimate(shock: Shock, params: dict[str, Any], label: str = "") -> Sho
     log_d = np.broadcast_to(np.log(iceberg_change(beta, theta, direction=params["direction"],
                                                   share=share)), mask.shape)
     if params.get("net_of_tariffs"):
-        tariff_part = np.log((1.0 + np.asarray(shock.tariffs)) / (1.0 + w.tariffs))
+        t_new = np.asarray(shock.tariffs) if tariffs_part is None else np.asarray(tariffs_part)
+        tariff_part = np.log((1.0 + t_new) / (1.0 + w.tariffs))
         log_d = np.maximum(0.0, log_d - tariff_part)
     hat = np.where(mask, np.exp(log_d), 1.0)
     record = {"verb": "trade_cost", "label": label, "importer": params.get("importer"),
               "exporter": params.get("exporter"), "sectors": params.get("sectors"),
               "from_estimate": params["from_estimate"], "estimate": beta, "theta": params.get("theta"),
               "std_error": float(est["std_error"]), "share": share, "direction": params["direction"],
-              "net_of_tariffs": bool(params.get("net_of_tariffs")),
+              "net_of_tariffs": params.get("net_of_tariffs"),
               "mean_change": float(hat[mask].mean() - 1.0) if mask.any() else 0.0}
     return shock.replace(trade_cost_hat=np.asarray(shock.trade_cost_hat) * hat,
                          log=shock.log + (record,))
