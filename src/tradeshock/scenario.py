@@ -245,8 +245,9 @@ class Scenario(BaseModel):
         found = {m.id for m in chosen} | {ids.get(m.id) for m in chosen}
         missing = [x for x in labels if x not in found]
         if missing:
+            known = sorted(ids.values())
             raise ScenarioError(f"{self.source}: measure {entry!r}: net_of_tariffs: "
-                                + unknown("tariff measure", missing[0], sorted(ids.values()), "net_of_tariffs"))
+                                + unknown("tariff measure", missing[0], known, "net_of_tariffs"))
         return compile_measures(w, chosen, cusma=self.cusma_in_force).tariffs
 
     def __repr__(self) -> str:
