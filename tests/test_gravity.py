@@ -206,3 +206,43 @@ def test_iterated_separation_follows_emptied_groups():
     df.loc[(df.exporter == "K05") & (df.year == 2008) & (df.importer == "K05"), "trade"] = 0.0
     e = estimate(df, ["rta"])
     assert (e.drops.dropped["reason"].str.contains("exporter-year K05.2008")).sum() == 12
+
+
+# ------------------------------------------------------------------ command line
+def _cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    import sys
+
+    from tradeshock.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["tradeshock", *args])
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+def test_cli_estimate_on_a_user_panel_writes_coefficients_and_drops(monkeypatch, capsys, tmp_path):
+    df = synthetic_panel()
+    df.loc[(df.exporter == "K01") & (df.importer == "K02"), "trade"] = 0.0
+    df.loc[(df.exporter == "K02") & (df.importer == "K01"), "trade"] = 0.0
+    path = tmp_path / "panel.csv"
+    df.to_csv(path, index=False)
+    code, out, err = _cli(monkeypatch, capsys, "gravity", "estimate", "--data", str(path), "--years",
+                          "all", "--out", str(tmp_path / "c.csv"), "--dropped", str(tmp_path / "d.csv"))
+    assert code == 0, err
+    assert "rta" in out and "6 dropped" in out and "separated: 6" in out
+    coefs = pd.read_csv(tmp_path / "c.csv")
+    assert coefs.loc[0, "term"] == "rta" and coefs.loc[0, "estimate"] == pytest.approx(0.4, abs=1e-6)
+    assert len(pd.read_csv(tmp_path / "d.csv")) == 6
+
+
+def test_cli_bad_panel_is_one_line(monkeypatch, capsys, tmp_path):
+    path = tmp_path / "panel.csv"
+    synthetic_panel().drop(columns="trade").to_csv(path, index=False)
+    code, out, err = _cli(monkeypatch, capsys, "gravity", "estimate", "--data", str(path))
+    assert code == 1 and "missing column 'trade'" in err and err.count("\n") == 1
+    code, _, err = _cli(monkeypatch, capsys, "gravity", "estimate", "--years", "86,nine")
+    assert code == 1 and "--years" in err
