@@ -46,6 +46,11 @@ def test_policy_dates_are_the_library_changes():
 def test_monthly_dates():
     assert policy_dates("2025-11-15", "2026-02-01", monthly=True) == [
         D(2025, 11, 15), D(2025, 12, 1), D(2026, 1, 1), D(2026, 2, 1)]
+    from tradeshock.analysis.timeline import events
+
+    ev = events([D(2026, 2, 1), D(2026, 3, 1)]).set_index("date")
+    assert "us-s122-10" in ev.loc[D(2026, 3, 1), "starts"]            # started 2026-02-24
+    assert "us-ieepa-can-35" in ev.loc[D(2026, 3, 1), "ends"]
     with pytest.raises(ScenarioError, match="before its start"):
         policy_dates("2026-01-01", "2025-01-01")
 

@@ -118,13 +118,23 @@ def policy_dates(start: dt.date | str = START, end: dt.date | str = "today", *, 
 
 
 def events(days: Sequence[dt.date], library: Library | None = None) -> pd.DataFrame:
-    """The measures (quantified, not threats) that start or end on each of ``days``."""
+    """The measures (quantified, not threats) that start or end since the previous date.
+
+    For ``days[k]`` that is the interval (days[k-1], days[k]]; for the first date, that day.
+    With policy dates this is the measures changing on the day; with ``monthly`` dates, those
+    changing during the month before.
+    """
     lib = library or load_library()
+    ms = [m for m in lib if not m.threat and not m.unquantified]
     rows = []
-    for d in days:
-        ms = [m for m in lib if not m.threat and not m.unquantified]
-        rows.append({"date": d, "starts": ", ".join(m.id for m in ms if m.start == d),
-                     "ends": ", ".join(m.id for m in ms if m.end == d)})
+    for k, d in enumerate(days):
+        lo = days[k - 1] if k else d - dt.timedelta(days=1)
+
+        def within(x: dt.date | None, lo: dt.date = lo, d: dt.date = d) -> bool:
+            return x is not None and lo < x <= d
+
+        rows.append({"date": d, "starts": ", ".join(m.id for m in ms if within(m.start)),
+                     "ends": ", ".join(m.id for m in ms if within(m.end))})
     return pd.DataFrame(rows, columns=["date", "starts", "ends"])
 
 
