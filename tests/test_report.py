@@ -160,8 +160,17 @@ def test_compare_report_and_tables(tmp_path, us_tariff, trade_war):
     assert ex.loc["baseline", "total"] == pytest.approx(us_tariff.world.exports[0], rel=1e-8)
     assert ex.loc[labels[0], "USA %"] < 0 and ex.loc[labels[1], "USA %"] < 0
     html = write_report(res, tmp_path / "cmp.html", strict=True).read_text(encoding="utf-8")
-    for sid in ("overview", "cmp-welfare", "cmp-trade", "cmp-sectors", "s1-headline", "s2-welfare"):
+    for sid in ("scenarios", "cmp-welfare", "cmp-trade", "cmp-sectors", "card-1", "card-2"):
         assert f'id="{sid}"' in html
+    assert "cmp_files/assets/plotly.min.js" in html and len(html) < 500_000   # not inlined
+    pages = sorted((tmp_path / "cmp_files").glob("*.html"))
+    assert [p.name for p in pages] == ["1-custom-shock.html", "2-custom-shock.html"]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert 'id="headline"' in text and 'id="welfare"' in text and "../cmp.html" in text
+    # one long page is still available as text
+    long = render_report(res, strict=True)
+    assert 'id="s1-headline"' in long and 'id="overview"' in long
 
 
 def test_notebook_view(us_tariff):

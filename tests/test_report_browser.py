@@ -53,6 +53,8 @@ def _render(path: Path) -> dict:
                 countries: document.querySelectorAll('.js-plotly-plot .choroplethlocation').length,
                 sections: [...document.querySelectorAll('main section')].map(s => s.id),
                 headline: (document.querySelector('.headline') || {}).innerText || '',
+                cards: [...document.querySelectorAll('.card h3 a')].map(a => a.getAttribute('href')),
+                height: document.documentElement.scrollHeight,
             })""")
         finally:
             browser.close()
@@ -76,15 +78,30 @@ def test_report_renders_in_chromium(tmp_path):
 
 @pytest.mark.skipif("default" not in list_worlds(), reason="default world not packaged")
 def test_real_comparison_report_renders_in_chromium(tmp_path):
-    """The report `tradeshock compare` writes for two shipped scenarios, with every section."""
-    results = runner.run_many(["us-universal-10", "china-canola-retaliation-2025"])
+    """The report `tradeshock compare` writes for shipped scenarios: an overview page with one
+    card per scenario and the side-by-side comparison, and one page per scenario."""
+    results = runner.run_many(["us-universal-10", "china-canola-retaliation-2025",
+                               "canada-china-deal-2026"])
     out = runner.write_outputs(results, tmp_path / "out", "html")
     info = _render(out / "report.html")
     assert info["problems"] == []
-    assert info["external"] == []
-    assert info["plots"] >= 15 and info["drawn"] == info["plots"]
-    assert info["countries"] >= 2 * 40                  # two world maps of the 40 WIOD countries
-    for sid in ("overview", "cmp-welfare", "cmp-trade", "cmp-sectors"):
+    assert info["external"] == []                       # shared assets are local files
+    assert info["drawn"] == info["plots"] and info["plots"] >= 4
+    for sid in ("scenarios", "cmp-welfare", "cmp-trade", "cmp-sectors", "cmp-provinces",
+                "cmp-against"):
         assert sid in info["sections"]
-    for k in (1, 2):
-        assert [s[3:] for s in info["sections"] if s.startswith(f"s{k}-") and s[3:] in CORE] == list(CORE)
+    assert not any(s.startswith("s1-") for s in info["sections"])     # pages, not one long page
+    assert len(info["cards"]) == 3
+    assert "adds" in (out / "report.html").read_text(encoding="utf-8")   # the deal vs status quo
+    shared = out / "report_files" / "assets" / "plotly.min.js"
+    assert shared.is_file()
+    for href in info["cards"]:
+        page = out / href
+        assert page.is_file() and "plotly.min.js" in page.read_text(encoding="utf-8")[:20000]
+        sub = _render(page)
+        assert sub["problems"] == [] and sub["external"] == []
+        assert sub["drawn"] == sub["plots"] and sub["countries"] >= 40
+        assert [s for s in sub["sections"] if s in CORE] == list(CORE)
+    # the overview is short: a fraction of the single long page it replaces
+    assert info["height"] < 20000
+    assert (out / "report.html").stat().st_size < 500_000

@@ -74,4 +74,6 @@ def test_cli_run_writes_report_and_prints_summary(tmp_path, monkeypatch, capsys)
     wf = pd.read_csv(out / "welfare.csv")
     assert sorted(wf["scenario"].unique()) == ["baseline-2024", "us-universal-10"]
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert 'id="cmp-welfare"' in html and 'id="s2-measures"' in html
+    page = (out / "report_files" / "2-us-universal-10.html").read_text(encoding="utf-8")
+    assert 'id="cmp-welfare"' in html and 'href="report_files/2-us-universal-10.html"' in html
+    assert 'id="measures"' in page and 'href="../report.html"' in page

@@ -495,7 +495,9 @@ def write_outputs(results: Sequence[Any], out: str | os.PathLike[str],
     files exist (:func:`tradeshock.output.staged_folder`), so an error or an interrupt leaves
     the previous run folder exactly as it was, and the folder always matches its ``run.json``.
     Files a user added to an earlier run folder are kept. Several results go into one report
-    (compared side by side) and into stacked tables with a ``scenario`` column.
+    (``report.html``: an overview with one card per scenario and the side-by-side comparison;
+    ``report_files/``: one page per scenario and the shared assets) and into stacked tables
+    with a ``scenario`` column.
     """
     fmts = check_formats(formats)
     folder = prepare_out(out)
@@ -504,6 +506,8 @@ def write_outputs(results: Sequence[Any], out: str | os.PathLike[str],
         if "html" in fmts:
             write_report(as_result_set(results), tmp / "report.html", **report_kw)
             files.append("report.html")
+            if (tmp / "report_files").is_dir():       # several scenarios: pages + shared assets
+                files.append("report_files")
         table_fmts = [f for f in fmts if f != "html"]
         if table_fmts:
             files += write_tables(stacked_tables(results), tmp, table_fmts)

@@ -16,13 +16,33 @@ _PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#
             "#8c564b", "#bcbd22", "#7f7f7f")
 
 
-def render_comparison(results: Sequence[Any], ctx: ReportContext) -> list[tuple[str, str, str]]:
-    """The comparison blocks of a multi-scenario report: ``[(anchor, title, html), ...]``."""
+def render_comparison(results: Sequence[Any], ctx: ReportContext,
+                      overview: bool = True) -> list[tuple[str, str, str]]:
+    """The comparison blocks of a multi-scenario report: ``[(anchor, title, html), ...]``.
+
+    ``overview`` adds a first block listing every scenario's headline (the site's overview page
+    has cards instead).
+    """
     labels = tables.scenario_labels(results)
     blocks = []
-    items = "".join(f"<li><strong>{ctx.esc(lab)}</strong>: {ctx.esc(headline(r, ctx.home))}</li>"
-                    for r, lab in zip(results, labels, strict=True))
-    blocks.append(("overview", "Overview", f"<ul class=\"overview\">{items}</ul>"))
+    if overview:
+        items = "".join(f"<li><strong>{ctx.esc(lab)}</strong>: {ctx.esc(headline(r, ctx.home))}</li>"
+                        for r, lab in zip(results, labels, strict=True))
+        blocks.append(("overview", "Overview", f"<ul class=\"overview\">{items}</ul>"))
+    ag = tables.against_welfare(results, focus=[c for c in ctx.focus
+                                                if c in results[0].world.countries])
+    if not ag.empty:
+        diff = [c for c in ag.columns if c not in ("scenario", "reference") and "baseline" not in c]
+        blocks.append(("cmp-against", "Against each scenario's reference",
+                       ctx.table(ag, caption="Real income against the reference (status quo or "
+                                             "--against) and against the baseline",
+                                 unit=ag.attrs["unit"], percent=[c for c in ag.columns
+                                                                 if c not in ("scenario",
+                                                                              "reference")],
+                                 digits=3)
+                       + ctx.note("Country columns: difference in percentage points ("
+                                  + ", ".join(diff) + "); 'vs baseline': percent change from "
+                                  "the 2024 baseline.")))
 
     wf = tables.compare_welfare(results, focus=ctx.focus)
     names = [f"{n} ({c})" for n, c in zip(wf["name"], wf["country"], strict=True)]
