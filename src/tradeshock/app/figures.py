@@ -148,7 +148,7 @@ def province_figure(res: Any) -> tuple[go.Figure, pd.DataFrame] | None:
         s = province_summary(res)
     except Exception:  # noqa: BLE001 - a world without the WIOD sectors has no provincial split
         return None
-    return province_map(s, title="Canada by province: value added, % change"), s
+    return province_map(s, title="Canada by province: REAL income, % change (deflated by Canada's CPI)"), s
 
 
 def sectors_bar(res: Any, country: str = "CAN", n: int = 14) -> go.Figure:
@@ -248,7 +248,7 @@ def compare_welfare_fig(results: Sequence[Any], labels: Sequence[str]) -> tuple[
 def compare_provinces_fig(
     results: Sequence[Any], labels: Sequence[str]
 ) -> tuple[go.Figure, pd.DataFrame] | None:
-    """Winners and losers by province: value-added change per scenario."""
+    """Winners and losers by province: real income change per scenario (deflated by Canada's CPI)."""
     prov = tables.compare_provinces(results)
     if prov.empty:
         return None
@@ -260,7 +260,7 @@ def compare_provinces_fig(
     )
     fig.update_layout(
         barmode="group",
-        title="Winners and losers by province: value added, % change",
+        title="Winners and losers by province: REAL income, % change (deflated by Canada's CPI)",
         height=160 + 12 * len(prov) * len(labels),
     )
     return fig, prov
