@@ -1,13 +1,15 @@
-"""Canada's results by province and territory: a shift-share split of the national sector results.
+"""Canada's results by province and territory: the national sector results split by province.
 
-Each national sector result (value added, employment, exports by destination) is split across
-the 13 provinces and territories with each province's share of that sector, taken from
-Statistics Canada GDP by industry and province (2021), refined with canola production shares for
-the canola-seed part of agriculture (see ``docs/provinces.md`` and ``data/provinces``).
+Baseline: each province's share of a sector, from Statistics Canada GDP by industry and province
+(2021), refined with canola production shares for the canola-seed part of agriculture. Changes:
+a sector hit by measures has its change located where the hit products are made (the HS lines
+the measures hit, weighted by trade times the additional rate, each cited product by its
+provincial production or export shares: :func:`shock_hits`, :func:`change_split`); other
+sectors keep the GDP shares. Real income by province (:func:`province_income`) is deflated like
+Canada's and adds up to it. See ``docs/provinces.md`` and ``data/provinces``.
 
-This is an accounting split, not a provincial general-equilibrium model: within a sector every
-province moves by the same percentage, and provinces differ only through their sector mix.
-Provinces add up exactly to the national result.
+This is an accounting split, not a provincial general-equilibrium model (no provincial prices,
+wages or interprovincial trade). Provinces add up exactly to the national result.
 
 Examples
 --------
