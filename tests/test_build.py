@@ -130,3 +130,12 @@ def test_default_gdp_targets_match_margins():
             assert got == pytest.approx(row.value / 1e6, rel=1e-6), row.country_or_pair
             checked += 1
     assert checked == 40
+
+
+@pytest.mark.raw
+@pytest.mark.slow
+@needs_raw
+def test_agtpa_gravity_step_rebuilds_packaged_bytes(tmp_path):
+    # panel, stored RTA estimate (pyfixest at build time) and the agtpa1994 world
+    build(RAW, out=tmp_path, only=["agtpa"])
+    assert _same_tree(tmp_path, PACKAGE_DATA) == []
