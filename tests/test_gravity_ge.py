@@ -176,3 +176,18 @@ def test_net_of_tariffs_by_label_ignores_the_tariff_war():
             {"tariff": {"imposer": "USA", "targets": ["CAN"], "rate": "mfn", "label": "us-mfn-on-can"}},
             {"trade_cost": {"importer": "USA", "exporter": "CAN", "from_estimate": "rta",
                             "net_of_tariffs": ["us-mfn"]}}]}).to_shock(w)
+
+
+def test_joint_theta_beta_draws_rebuild_the_shock_per_draw():
+    from tradeshock.gravity.counterfactual import scenario_effect_draws
+    from tradeshock.scenario import Scenario, find_scenario
+
+    w = load_world("default")
+    sc = _scenario({"from_estimate": "rta"})
+    w2 = w.replace(theta=np.asarray(w.theta) * 2.0)
+    n, i, j = w.countries.index("USA"), w.countries.index("CAN"), w.sectors.index("food")
+    d1, d2 = sc.to_shock(w).trade_cost_hat[n, i, j], sc.to_shock(w2).trade_cost_hat[n, i, j]
+    assert np.log(d2) == pytest.approx(np.log(d1) / 2, rel=1e-12)   # d-hat follows theta
+    full = Scenario.load(find_scenario("cusma-termination"))
+    out = scenario_effect_draws(full, n=3, seed=4, countries=["CAN"], thetas=True)
+    assert len(out) == 3 and out["CAN"].lt(0).all() and out["beta"].nunique() == 3

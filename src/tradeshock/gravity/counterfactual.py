@@ -215,14 +215,17 @@ def agreement_draws(out: AgreementResult, n: int = 200, seed: int = 0,
 
 
 def scenario_effect_draws(scenario: Any, world: World | None = None, n: int = 50, seed: int = 0,
-                          countries: Sequence[str] | None = None) -> pd.DataFrame:
+                          countries: Sequence[str] | None = None, *, thetas: bool = False,
+                          distributions: Any = None) -> pd.DataFrame:
     """Real income of a scenario under draws of its estimated trade-cost effects.
 
     Every ``trade_cost: {from_estimate: ...}`` entry is re-applied with β_d ~ N(β̂, s.e.²)
-    (through its ``share``: share·β_d/β̂), the rest of the scenario unchanged. Returns one row
-    per draw (``draw``, ``beta`` and real income by country, percent). This is the hook for the
-    elasticity draws of :func:`tradeshock.parallel.solve_draws`, which take one fixed shock: a
-    joint (θ, β) draw needs the shock rebuilt per draw, as here.
+    (through its ``share``: share·β_d/β̂), the rest of the scenario unchanged. With
+    ``thetas=True`` the trade elasticities are drawn too (jointly, independent of β; from
+    ``distributions`` or :func:`tradeshock.uncertainty.default_distributions`), the world
+    takes θ_d (its baseline re-solved) and the shock is rebuilt on it, so d̂_j = exp(β_d/θ_j,d)
+    keeps the estimated trade effect. Serial; returns one row per draw (``draw``, ``beta``,
+    real income by country, percent).
     """
     from tradeshock.simulate import simulate
     from tradeshock.world import load_world
@@ -233,13 +236,21 @@ def scenario_effect_draws(scenario: Any, world: World | None = None, n: int = 50
         raise DataError(f"scenario {scenario.name!r} has no trade_cost entry with from_estimate")
     est = entries[0].params["estimate"]
     draws = beta_draws(est["estimate"], est["std_error"], n, seed)
+    theta_draws = None
+    if thetas:
+        from tradeshock.uncertainty import default_distributions, draw_thetas, parse_distributions
+
+        dist = (parse_distributions(distributions, w, "distributions") if distributions is not None
+                else default_distributions(w))
+        theta_draws = draw_thetas(dist, n, seed + 1)
     base_share = {e.label: float(e.params.get("share", 1.0)) for e in entries}
     rows = []
     try:
         for k, b in enumerate(draws):
             for e in entries:
                 e.params["share"] = base_share[e.label] * float(b) / float(e.params["estimate"]["estimate"])
-            r = simulate(w, scenario.to_shock(w))
+            wd = w if theta_draws is None else w.replace(theta=theta_draws[k])
+            r = simulate(wd, scenario.to_shock(wd))
             wf = r.welfare()["real_income"]
             sel = list(countries) if countries else list(w.countries)
             rows.append({"draw": k, "beta": float(b), **{c: float(wf[c]) for c in sel}})
