@@ -117,7 +117,7 @@ GOOD_PLAYERS = """
     ("payoff: real_incme\nplayers:" + GOOD_PLAYERS,
      ["bad.yaml", "payoff", "'real_incme'", "did you mean real_income"]),
     ("deficits: balanced\nplayers:" + GOOD_PLAYERS, ["bad.yaml", "deficits", "fixed or zero"]),
-    ("players: [\n", ["bad.yaml", "not valid YAML"]),
+    ("players: [\n", ["bad.yaml", "YAML syntax error"]),
     ("players:" + GOOD_PLAYERS.replace("moves: [{id: free}]\n", "moves: []\n"),
      ["bad.yaml", "players[1].moves", "at least one move"]),
 ])

@@ -23,7 +23,14 @@ class ShockError(TradeshockError, ValueError):
 
 
 class ScenarioError(TradeshockError, ValueError):
-    """A scenario, measure or game file is malformed or refers to something unknown."""
+    """A scenario, measure or game file is malformed or refers to something unknown.
+
+    ``problems`` lists every problem found when a file has several (the message shows them all).
+    """
+
+    def __init__(self, message: str = "", problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems) if problems else [message]
 
 
 class ConvergenceError(TradeshockError, RuntimeError):
@@ -36,6 +43,10 @@ class ConvergenceError(TradeshockError, RuntimeError):
     def __init__(self, message: str, diagnostics: object | None = None) -> None:
         super().__init__(message)
         self.diagnostics = diagnostics
+
+
+class TradeshockWarning(UserWarning):
+    """A result or input that is allowed but should not be taken at face value."""
 
 
 def did_you_mean(value: str, choices: Iterable[str], n: int = 3) -> str:

@@ -13,7 +13,9 @@ For every product the measures in force are combined by their stacking rules:
 2. within a stacking group measures do not stack: sorted by rate, each adds its rate on the
    coverage not already taken by a higher-rate member (nested scopes);
 3. a measure ``excluded_by`` other groups applies on ``c_m(p) · (1 − cov_excl(p))`` (independence);
-4. groups add up; ``mode: replaces`` measures contribute ``rate − base`` (e.g. MFN on termination);
+4. groups add up; ``mode: replaces`` measures contribute ``rate − base`` (e.g. MFN on termination)
+   and form one layer of their own: two that set the rate of the same goods do not add up, the
+   one listed last (a scenario's own entries after its base's and the ``as_of`` measures) sets it;
    ``mode: top_up`` measures contribute ``max(0, rate − MFN)`` (a total of MFN plus the measure).
 
 Measures flagged ``unquantified`` (in force, but their coverage cannot be identified in trade data)
@@ -232,6 +234,10 @@ def _rate_vector(m: Measure, exporter: str, base: np.ndarray, mfn: np.ndarray) -
     return np.full(len(base), r)
 
 
+#: The one stacking layer of all ``mode: replaces`` measures (see :func:`stack`).
+_REPLACES = "\0replaces"
+
+
 def stack(measures: Sequence[Measure], cov: Sequence[np.ndarray], rates: Sequence[np.ndarray]) -> np.ndarray:
     """Combine measures on products by their stacking rules (see module docstring)."""
     if not measures:
@@ -239,13 +245,18 @@ def stack(measures: Sequence[Measure], cov: Sequence[np.ndarray], rates: Sequenc
     n = len(cov[0])
     groups: dict[str, list[int]] = {}
     for k, m in enumerate(measures):
-        groups.setdefault(m.stacking.group, []).append(k)
+        groups.setdefault(_REPLACES if m.mode == "replaces" else m.stacking.group, []).append(k)
     taken: dict[str, np.ndarray] = {}
     total = np.zeros(n)
     # groups nobody excludes first, then those with exclusions (one level of precedence)
-    order = sorted(groups, key=lambda g: bool(measures[groups[g][0]].stacking.excluded_by))
+    order = sorted(groups, key=lambda g: any(measures[k].stacking.excluded_by for k in groups[g]))
     for g in order:
-        idx = sorted(groups[g], key=lambda k: -float(np.max(rates[k], initial=0.0)))
+        if g == _REPLACES:
+            # measures that set the rate do not add up: the one listed last sets it where it
+            # applies (a scenario's own entry after its base's, a later entry after an earlier)
+            idx = groups[g][::-1]
+        else:
+            idx = sorted(groups[g], key=lambda k: -float(np.max(rates[k], initial=0.0)))
         so_far = np.zeros(n)
         for k in idx:
             c = cov[k]

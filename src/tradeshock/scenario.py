@@ -35,6 +35,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from tradeshock import shipped
 from tradeshock.errors import ScenarioError, did_you_mean, unknown
 from tradeshock.measures.library import (
+    GOODS_SECTORS,
+    MAX_RATE,
     _place,
     as_date,
     country_message,
@@ -42,7 +44,10 @@ from tradeshock.measures.library import (
     line_of,
     load_library,
     measures_table,
+    rate_message,
+    read_toml,
     read_yaml,
+    services_message,
     strip_lines,
     validate_measure,
 )
@@ -293,15 +298,28 @@ def find_scenario(ref: str, folder: Path | None = None) -> Path:
     Looked up relative to ``folder`` (the extending file's), the CWD, then by name in ``folder``,
     ``./scenarios/`` and the shipped scenarios (:mod:`tradeshock.shipped`).
     """
+    if not isinstance(ref, str) or not ref.strip() or "\0" in ref or len(ref) > 1024 \
+            or any(len(part) > 255 for part in Path(ref).parts):
+        raise ScenarioError(f"extends: value {_short(ref)} is not a scenario name or a path to a "
+                            ".yaml/.yml/.toml file")
     p = Path(ref)
-    cands = [p] if p.is_absolute() else [(folder or Path.cwd()) / p, Path.cwd() / p]
+    # only scenario files: a path must end in .yaml/.yml/.toml (never read /etc/... or other files)
+    cands = [] if p.suffix not in _SUFFIXES else (
+        [p] if p.is_absolute() else [(folder or Path.cwd()) / p, Path.cwd() / p])
     for d in [folder, *shipped.folders("scenario")]:
         if d is None:
             continue
         cands += [d / f"{ref}{s}" for s in _SUFFIXES]
     for c in cands:
-        if c.is_file():
-            return c.resolve()
+        try:
+            if c.is_file():
+                return c.resolve()
+        except OSError:                      # e.g. a name too long for the filesystem
+            continue
+    looks_like_path = p.is_absolute() or len(p.parts) > 1
+    if (p.suffix and p.suffix not in _SUFFIXES) or (looks_like_path and p.suffix not in _SUFFIXES):
+        raise ScenarioError(f"extends: {_short(ref)} is not a scenario file; give a scenario name "
+                            "or a .yaml/.yml/.toml file")
     names = sorted({q.stem for d in (folder, *shipped.folders("scenario")) if d and d.is_dir()
                     for q in d.iterdir() if q.suffix in _SUFFIXES})
     raise ScenarioError(unknown("scenario", ref, names, "extends") + "; give a file path or a scenario name")
@@ -309,15 +327,8 @@ def find_scenario(ref: str, folder: Path | None = None) -> Path:
 
 def _read(path: Path) -> Any:
     if path.suffix == ".toml":
-        import tomllib
-
-        try:
-            return tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ScenarioError(f"{path}: cannot read file ({exc.strerror}); check the path") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(f"{path}: TOML syntax error: {exc}") from None
-    return read_yaml(path)
+        return read_toml(path, "scenario file")
+    return read_yaml(path, kind="scenario file")
 
 
 def _load(path: Path, chain: tuple[Path, ...]) -> Scenario:
@@ -329,22 +340,52 @@ def _load(path: Path, chain: tuple[Path, ...]) -> Scenario:
     return _build(data, source=str(path), chain=chain + (path.resolve(),), folder=path.parent)
 
 
-def _number(v: Any, where: str, field: str, low: float | None = None) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(float(v)):
-        raise ScenarioError(f"{where}: field {field}: value {v!r} is not a number; rates are "
+def _number(v: Any, where: str, field: str, low: float | None = None,
+            high: float | None = MAX_RATE) -> float:
+    """A finite number above ``low`` and at most ``high`` (default: the rate bound, 1,000%)."""
+    try:
+        x = float(v) if not isinstance(v, bool) and isinstance(v, (int, float)) else math.nan
+    except OverflowError:
+        x = math.inf
+    if not math.isfinite(x):
+        shown = repr(v) if len(repr(v)) < 40 else repr(v)[:37] + "..."
+        what = "a finite number" if isinstance(v, (int, float)) and not isinstance(v, bool) \
+            else "a number"
+        raise ScenarioError(f"{where}: field {field}: value {shown} is not {what}; rates are "
                             "fractions (0.25 = 25%)")
-    if low is not None and float(v) <= low:
+    if low is not None and x <= low:
         raise ScenarioError(f"{where}: field {field}: value {v!r} is at or below {low:.0%}; "
                             "rates are fractions (0.25 = 25%)")
-    return float(v)
+    if high is not None:
+        msg = rate_message(x, field)
+        if msg:
+            raise ScenarioError(f"{where}: {msg}")
+    return x
+
+
+def _text(v: Any, where: str, field: str, what: str) -> str:
+    if not isinstance(v, str):
+        raise ScenarioError(f"{where}: field {field}: value {_short(v)} is not {what}")
+    return v
+
+
+def _short(v: Any) -> str:
+    r = repr(v)
+    return r if len(r) <= 60 else r[:57] + "..."
 
 
 def _countries(v: Any, where: str, field: str) -> Any:
     if v is None or v == "all":
         return None
+    if not isinstance(v, (str, list, tuple)):
+        raise ScenarioError(f"{where}: field {field}: value {_short(v)} is not a country code "
+                            "(ISO3 text such as 'USA') or a list of them")
     vals = [v] if isinstance(v, str) else list(v)
     known = known_countries()
     for k, c in enumerate(vals):
+        if not isinstance(c, str):
+            raise ScenarioError(f"{where}: field {field}[{k}]: value {_short(c)} is not a country "
+                                "code (ISO3 text such as 'USA')")
         if c not in known:
             msg = country_message(c, field if len(vals) == 1 else f"{field}[{k}]")
             raise ScenarioError(f"{where}: {msg}")
@@ -355,9 +396,12 @@ def _countries(v: Any, where: str, field: str) -> Any:
 def _sectors(v: Any, where: str, field: str) -> Any:
     if v is None or v == "all":
         return None
+    if not isinstance(v, (str, list, tuple)):
+        raise ScenarioError(f"{where}: field {field}: value {_short(v)} is not a sector code or a "
+                            "list of them")
     vals = [v] if isinstance(v, str) else list(v)
     for k, s in enumerate(vals):
-        if s not in SECTORS:
+        if not isinstance(s, str) or s not in SECTORS:
             raise ScenarioError(f"{where}: {unknown('sector', s, SECTORS, f'{field}[{k}]')}")
     return vals
 
@@ -374,7 +418,7 @@ def _entry(raw: Any, k: int, source: str, name: str, as_of: dt.date | None) -> E
         extra = [x for x in body if x not in _KINDS and x not in ("label", "note")]
         hint = did_you_mean(extra[0], _KINDS) if extra else ""
         raise ScenarioError(f"{where}: {fld} needs exactly one of {', '.join(_KINDS)}, got "
-                            f"{sorted(body)}{hint}")
+                            f"{sorted(map(str, body))}{hint}")
     kind = kinds[0]
     label = body.get("label")
     if kind == "ref":
@@ -493,6 +537,14 @@ def _tariff_entry(kind: str, spec: dict, label: str, where: str, fld: str, sourc
     }
     if rec["imposer"] is None:
         raise ScenarioError(f"{where}: {fld}.{kind}: field imposer is required (an ISO3 code such as USA)")
+    _text(rec["imposer"], where, f"{fld}.{kind}.imposer", "a country code (ISO3 text such as 'USA')")
+    for key in ("target", "targets", "exempt"):
+        if key in spec and not (spec[key] == "all" and key != "exempt"):
+            _countries(spec[key], where, f"{fld}.{kind}.{key}")
+    if "sectors" in spec:
+        for k2, sec in enumerate(_sectors(spec["sectors"], where, f"{fld}.{kind}.sectors") or []):
+            if sec not in GOODS_SECTORS:
+                raise ScenarioError(f"{where}: {services_message(sec, f'{fld}.{kind}.sectors[{k2}]')}")
     if kind == "tariff":
         has_rate, has_add = "rate" in spec, "add" in spec
         if has_rate == has_add:
@@ -504,6 +556,9 @@ def _tariff_entry(kind: str, spec: dict, label: str, where: str, fld: str, sourc
         else:
             r = spec["rate"]
             rec["rate"] = r if r == "mfn" else _number(r, where, f"{fld}.tariff.rate", low=-1.0)
+            if r != "mfn" and rec["rate"] < 0:
+                raise ScenarioError(f"{where}: field {fld}.tariff.rate: value {r!r} is negative; an "
+                                    "applied tariff is 0 or more (to cut one, use add: -0.05)")
             rec["mode"] = "replaces"
     else:
         q = {k: spec[k] for k in ("in_rate", "over_rate", "volume", "unit", "baseline_volume",
@@ -517,44 +572,85 @@ def _tariff_entry(kind: str, spec: dict, label: str, where: str, fld: str, sourc
     return Entry(kind=kind, label=label, measure=m)
 
 
+def _check_as_of(day: dt.date, where: str) -> dt.date:
+    """``as_of`` within [2000-01-01, 31 Dec ten years after the library's last dated change]."""
+    last = load_library().last_change() or dt.date.today()
+    hi = dt.date(last.year + 10, 12, 31)
+    if not (_ADHOC_START <= day <= hi):
+        raise ScenarioError(f"{where}: field as_of: value {day.isoformat()} is outside "
+                            f"{_ADHOC_START.isoformat()} to {hi.isoformat()} (the measures library "
+                            f"records changes up to {last.isoformat()}); check the year")
+    return day
+
+
 def _build(data: dict, source: str, chain: tuple[Path, ...], folder: Path) -> Scenario:
+    """Validate a scenario mapping; every problem found is reported at once (one per line)."""
     line0 = line_of(data)
     where = _place(source, line0)
+    problems: list[str] = []
+
+    def attempt(fn, *args):
+        try:
+            return fn(*args)
+        except ScenarioError as exc:
+            problems.append(str(exc))
+            return None
+
     for key in data:
         if key != "__line__" and key not in _TOP:
-            raise ScenarioError(f"{where}: unknown field {key!r}{did_you_mean(key, _TOP)}; scenario "
-                                f"fields are {', '.join(_TOP)}")
+            problems.append(f"{where}: unknown field {_short(key)}{did_you_mean(str(key), _TOP)}; "
+                            f"scenario fields are {', '.join(_TOP)}")
     name = data.get("name")
     if not name:
-        raise ScenarioError(f"{where}: field name is required")
+        problems.append(f"{where}: field name is required")
+    elif not isinstance(name, (str, int, float)) or isinstance(name, bool):
+        problems.append(f"{where}: field name: value {_short(name)} is not text")
+    for key in ("description", "world"):
+        if data.get(key) is not None and not isinstance(data.get(key), str):
+            problems.append(f"{where}: field {key}: value {_short(data.get(key))} is not text")
     as_of = data.get("as_of")
     if as_of is not None:
         try:
-            as_of = as_date(as_of)
-        except ScenarioError:
-            raise ScenarioError(f"{where}: field as_of: value {as_of!r} is not a date; "
-                                "use YYYY-MM-DD") from None
+            as_of = _check_as_of(as_date(as_of), where) if not isinstance(as_of, (list, dict)) \
+                else as_date("not a date")
+        except ScenarioError as exc:
+            as_of = None
+            problems.append(str(exc) if "outside" in str(exc) else
+                            f"{where}: field as_of: value {_short(data.get('as_of'))} is not a "
+                            "date; use YYYY-MM-DD")
     base = None
     extends = data.get("extends")
     if extends:
-        path = find_scenario(str(extends), folder)
-        if path in chain:
-            cyc = " -> ".join(p.name for p in chain + (path,))
-            raise ScenarioError(f"{where}: field extends: cycle {cyc}; a scenario cannot extend itself "
-                                "directly or indirectly")
-        base = _load(path, chain if chain else (Path(source).resolve(),) if source != "<dict>" else ())
+        try:
+            path = find_scenario(extends if isinstance(extends, str) else extends, folder)
+            if path in chain:
+                cyc = " -> ".join(p.name for p in chain + (path,))
+                raise ScenarioError(f"{where}: field extends: cycle {cyc}; a scenario cannot "
+                                    "extend itself directly or indirectly")
+            base = _load(path, chain if chain else (Path(source).resolve(),)
+                         if source != "<dict>" else ())
+        except ScenarioError as exc:
+            msg = str(exc)
+            problems.append(msg if msg.startswith(where) else f"{where}: {msg}")
+            extends = None
     raw_measures = data.get("measures") or []
     if not isinstance(raw_measures, list):
-        raise ScenarioError(f"{where}: field measures must be a list of entries")
-    entries = [_entry(r, k, source, str(name), as_of) for k, r in enumerate(raw_measures)]
+        problems.append(f"{where}: field measures must be a list of entries")
+        raw_measures = []
+    entries = [e for k, r in enumerate(raw_measures)
+               if (e := attempt(_entry, r, k, source, str(name), as_of)) is not None]
     labels = [e.label for e in entries]
     dup = sorted({x for x in labels if labels.count(x) > 1})
     if dup:
-        raise ScenarioError(f"{where}: duplicate measure label {dup[0]!r} in measures; give each entry "
-                            "a unique 'label'")
+        problems.append(f"{where}: duplicate measure label {dup[0]!r} in measures; give each entry "
+                        "a unique 'label'")
     remove = data.get("remove") or []
     if isinstance(remove, str):
         remove = [remove]
+    if not isinstance(remove, list):
+        problems.append(f"{where}: field remove: value {_short(remove)} is not a list of measure "
+                        "ids or labels")
+        remove = []
     lib = load_library()
     known_labels = set(labels) | set(lib.measures)
     b = base
@@ -562,16 +658,22 @@ def _build(data: dict, source: str, chain: tuple[Path, ...], folder: Path) -> Sc
         known_labels |= set(b.measure_labels())
         b = b.base
     for k, r in enumerate(remove):
-        if str(r) not in known_labels:
-            raise ScenarioError(f"{where}: {unknown('measure id', r, sorted(known_labels), f'remove[{k}]')}")
+        if not isinstance(r, str) or r not in known_labels:
+            problems.append(f"{where}: "
+                            + unknown("measure id", r, sorted(known_labels), f"remove[{k}]"))
     settings = strip_lines(data.get("settings") or {})
+    st = Settings()
     try:
         st = Settings.model_validate(settings)
     except Exception as exc:
         err = exc.errors()[0] if hasattr(exc, "errors") else {"loc": (), "msg": str(exc)}
         loc = ".".join(map(str, err.get("loc", ())))
-        raise ScenarioError(f"{where}: field settings.{loc}: {err.get('msg')} (value "
-                            f"{err.get('input')!r}); deficits is 'fixed' or 'zero'") from None
+        problems.append(f"{where}: field settings.{loc}: {err.get('msg')} (value "
+                        f"{_short(err.get('input'))}); deficits is 'fixed' or 'zero'")
+    if problems:
+        raise ScenarioError(problems[0] if len(problems) == 1 else
+                            f"{len(problems)} problems:\n  " + "\n  ".join(problems),
+                            problems=problems)
     sc = Scenario(name=str(name), description=str(data.get("description") or ""),
                   world=str(data.get("world") or "default"), as_of=as_of,
                   extends=str(extends) if extends else None, measures=entries,

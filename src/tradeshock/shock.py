@@ -206,6 +206,13 @@ class Shock:
         """
         if (rate is None) == (add is None):
             raise ShockError("tariff: give exactly one of rate= (new applied rate) or add= (points added)")
+        if sectors is not None and sectors != "all":
+            # one rule with scenario files: tariffs reach goods only (services cross no customs)
+            for k in self._sectors(sectors, "tariff.sectors"):
+                if not self.world.goods[k]:
+                    from tradeshock.measures.library import services_message
+
+                    raise ShockError(services_message(self.world.sectors[k], "tariff.sectors"))
         mask = self._mask(imposer, target, sectors, "tariff")
         if rate is not None:
             r = self._number(rate, "rate", "tariff")

@@ -95,6 +95,9 @@ def simulate(world: World, shock: Any = None, deficits: Deficits | None = None, 
     >>> r.welfare().loc["CAN", "real_income"]                              # doctest: +SKIP
 
     """
+    from tradeshock.model.solver import check_solver_args
+
+    check_solver_args(tol, max_iter)
     shock, scenario, deficits = as_shock(world, shock, deficits)
     shock.check_fits(world)
     base, eq0 = resolved_baseline(world, deficits, tol=tol, max_iter=max_iter)
@@ -105,8 +108,35 @@ def simulate(world: World, shock: Any = None, deficits: Deficits | None = None, 
                      equilibrium=eq, baseline_solve=eq0, tol=tol)
         res.meta["quotas"] = records
         res.meta["quotas_note"] = NOTE
-        return res
+        return _plausible(res)
     eq = solve(base, shock.tariffs, shock.trade_cost_hat, base.deficit, tol=tol, max_iter=max_iter,
                labels=(world.countries, world.sectors))
-    return Result(world=world, shock=shock, scenario=scenario, deficits=deficits, baseline=base,
-                  equilibrium=eq, baseline_solve=eq0, tol=tol)
+    return _plausible(Result(world=world, shock=shock, scenario=scenario, deficits=deficits,
+                             baseline=base, equilibrium=eq, baseline_solve=eq0, tol=tol))
+
+
+#: Real-income changes beyond these (percent) are exact answers of the model far outside the
+#: range where its constant elasticities are credible (e.g. a 99% cut in every trade cost).
+PLAUSIBLE_REAL_INCOME = (-90.0, 100.0)
+
+
+def _plausible(res: Any) -> Any:
+    """Warn (and record in ``meta["warnings"]``) when a real-income change is implausibly large."""
+    import warnings
+
+    from tradeshock.errors import TradeshockWarning
+
+    try:
+        ri = res.welfare()["real_income"]
+    except Exception:  # noqa: BLE001 - a check must never break a solved result
+        return res
+    lo, hi = PLAUSIBLE_REAL_INCOME
+    bad = ri[(ri < lo) | (ri > hi)]
+    if len(bad):
+        c = bad.abs().idxmax()
+        msg = (f"real income of {c} changes by {ri[c]:+,.0f}% ({len(bad)} countries beyond "
+               f"{lo:+.0f}%/{hi:+.0f}%): the equilibrium is exact, but a shock this large is far "
+               "outside the range where the model's constant elasticities are credible")
+        res.meta.setdefault("warnings", []).append(msg)
+        warnings.warn(msg, TradeshockWarning, stacklevel=3)
+    return res

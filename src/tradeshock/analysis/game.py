@@ -43,7 +43,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from tradeshock import shipped
 from tradeshock.errors import ScenarioError, did_you_mean
@@ -183,11 +182,9 @@ class Game:
                 raise ScenarioError(f"game file {str(path)!r} not found" +
                                     (did_you_mean(str(path), names) or
                                      (f"; shipped games: {', '.join(names)}" if names else "")))
-        try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise ScenarioError(f"{p}: not valid YAML ({exc.__class__.__name__}: "
-                                f"{str(exc).splitlines()[0]})") from None
+        from tradeshock.measures.library import read_yaml
+
+        data = read_yaml(p, lines=False, kind="game file")   # duplicate keys, bombs: refused
         return cls.from_dict(data, source=str(p))
 
     @classmethod

@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib
 import signal
 import sys
+import warnings
 
 import typer
 
@@ -43,6 +44,9 @@ for _mod in COMMAND_MODULES:
     importlib.import_module(f"tradeshock.cli.{_mod}").register(app)
 
 
+_python_showwarning = warnings.showwarning
+
+
 class Interrupted(BaseException):  # noqa: N818 - it is a signal, not an error
     """SIGINT or SIGTERM arrived; ``signum`` says which (exit code 128 + signum)."""
 
@@ -56,6 +60,16 @@ def _raise_interrupted(signum: int, frame: object) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise Interrupted(signum)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings from tradeshock print as one ``warning: ...`` line; others as Python does."""
+    from tradeshock.errors import TradeshockWarning
+
+    if issubclass(category, TradeshockWarning):
+        typer.secho(f"warning: {message}", fg=typer.colors.YELLOW, err=True)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
 
 
 def install_signal_handlers() -> None:
@@ -77,6 +91,7 @@ def main() -> None:
     if debug:
         sys.argv.remove("--debug")
     install_signal_handlers()
+    warnings.showwarning = _show_warning
     try:
         try:
             app(standalone_mode=True)      # Typer prints usage errors itself (exit 2)

@@ -32,13 +32,50 @@ LISTS_DIR = WEIGHTS_DIR / "lists"
 
 
 # ------------------------------------------------------------------ YAML with line numbers
+#: Bounds on the files read (scenarios, measure families, games): they are small, hand-written
+#: documents; anything beyond these is a mistake or an attack (e.g. a YAML alias bomb).
+MAX_BYTES = 2_000_000
+MAX_NODES = 200_000          # after expanding aliases
+MAX_ALIASES = 200
+MAX_DEPTH = 40
+
+
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that records each mapping's 1-based line under the key ``__line__``."""
+    """SafeLoader that records each mapping's line under ``__line__``; rejects duplicate keys.
+
+    (YAML's "last one wins" would silently drop a field or a measure.)
+    """
+
+    keep_lines = True
+
+
+class _PlainLoader(_LineLoader):
+    """The same checks without the ``__line__`` keys (for game files)."""
+
+    keep_lines = False
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a mapping key must be a plain value, got {type(key).__name__}",
+                key_node.start_mark) from None
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (first on line {seen[key]}); each field may "
+                "appear once, so remove or merge one of them", key_node.start_mark)
+        seen[key] = line
     mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-    mapping["__line__"] = node.start_mark.line + 1
+    if loader.keep_lines:
+        mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
 
@@ -49,21 +86,112 @@ _LineLoader.yaml_implicit_resolvers = {
     for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
-def read_yaml(path: Path | str) -> Any:
-    """Parse a YAML file keeping line numbers; syntax errors become ScenarioError with the line."""
+def _check_tree(node: yaml.Node, path: Path) -> None:
+    """Refuse documents too deep, with too many or self-referring aliases, or too big expanded.
+
+    PyYAML shares an anchored node, so the expansion (and the memory) happens downstream.
+    """
+
+    def kids(n: yaml.Node) -> list[yaml.Node]:
+        if isinstance(n, yaml.MappingNode):
+            return [x for kv in n.value for x in kv]
+        return list(n.value) if isinstance(n, yaml.SequenceNode) else []
+
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()
+    aliases = 0
+    stack: list[tuple[yaml.Node, int, bool]] = [(node, 1, False)]
+    while stack:
+        n, depth, leaving = stack.pop()
+        key = id(n)
+        if leaving:
+            visiting.discard(key)
+            sizes[key] = 1 + sum(sizes[id(k)] for k in kids(n))
+            if sizes[key] > MAX_NODES:
+                raise ScenarioError(f"{path}: the document expands to more than {MAX_NODES:,} "
+                                    "values (YAML aliases inside aliases?); write the values out")
+            continue
+        if key in visiting:
+            raise ScenarioError(f"{path}:{n.start_mark.line + 1}: a YAML alias refers to the "
+                                "value that contains it; write the values out")
+        if key in sizes:
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise ScenarioError(f"{path}: more than {MAX_ALIASES} YAML aliases (*name); "
+                                    "write the values out instead")
+            continue
+        if depth > MAX_DEPTH:
+            raise ScenarioError(f"{path}:{n.start_mark.line + 1}: nested more than {MAX_DEPTH} "
+                                "levels deep; scenario and measure files are shallow")
+        visiting.add(key)
+        stack.append((n, depth, True))
+        stack.extend((k, depth + 1, False) for k in kids(n))
+
+
+def read_text(path: Path | str, kind: str = "file") -> str:
+    """A small UTF-8 text file's contents; unreadable, too big or not UTF-8 is a ScenarioError."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read file ({exc.strerror}); check the path") from None
+        raise ScenarioError(f"{path}: cannot read {kind} ({exc.strerror or exc}); check the "
+                            "path") from None
+    if len(data) > MAX_BYTES:
+        raise ScenarioError(f"{path}: larger than {MAX_BYTES // 1_000_000} MB; a {kind} is a "
+                            "small text file (is this the right file?)")
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ScenarioError(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at "
+                            f"offset {exc.start}); save the {kind} as UTF-8") from None
+
+
+def read_yaml(path: Path | str, *, lines: bool = True, kind: str = "file") -> Any:
+    """Parse a YAML file keeping line numbers (``__line__`` keys unless ``lines=False``).
+
+    Syntax errors, duplicate keys, non-UTF-8 text, oversized or too deeply nested documents
+    and alias bombs all become a :class:`ScenarioError` naming the file (and line).
+    """
+    path = Path(path)
+    text = read_text(path, kind)
+    loader = None
+    try:
+        loader = (_LineLoader if lines else _PlainLoader)(text)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_tree(node, path)
+        return loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         problem = getattr(exc, "problem", None) or str(exc)
+        if "duplicate key" in str(problem):
+            raise ScenarioError(f"{where}: {problem}") from None
         raise ScenarioError(f"{where}: YAML syntax error: {problem}; check indentation, colons and "
                             "quotes around that line") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: nested too deeply to read; scenario and measure files are "
+                            "shallow") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def read_toml(path: Path | str, kind: str = "file") -> Any:
+    """Parse a TOML file with the same bounds as :func:`read_yaml` (TOML rejects duplicates)."""
+    import tomllib
+
+    path = Path(path)
+    text = read_text(path, kind)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: TOML syntax error: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: nested too deeply to read") from None
 
 
 def strip_lines(obj: Any) -> Any:
@@ -163,11 +291,89 @@ def _check_countries(m: Measure, where: str) -> None:
         _one(c, f"partner_rates.{c}")
 
 
+#: Sectors whose trade is goods, the only ones tariffs and quotas reach (WIOD c1-c17; utilities
+#: because electricity is a good, HS 2716). One rule for scenario files, the library and
+#: :meth:`tradeshock.shock.Shock.tariff`: a tariff on a services sector is refused, since
+#: services cross no customs border; model barriers to services with ``trade_cost``.
+GOODS_SECTORS = SECTORS[:17]
+#: The largest rate (applied, or points added) accepted: 10 = 1,000%. The highest real rates
+#: of 2024-26 are about 1.45 (US on China, April 2025); a larger number is almost always a
+#: percentage typed as a fraction (``add: 25`` meaning 25%).
+MAX_RATE = 10.0
+
+
+def services_message(sector: str, field: str) -> str:
+    """The one message for a tariff on a services sector (scenario files, library, Shock API)."""
+    return (f"{field}: {sector!r} is a services sector; tariffs and quotas apply to goods only "
+            f"({', '.join(GOODS_SECTORS[:3])}, ... utilities): model a barrier to services trade "
+            "with trade_cost instead")
+
+
+def rate_message(value: float, field: str) -> str | None:
+    """Why ``value`` is not an acceptable rate for ``field`` (None if it is)."""
+    if value > MAX_RATE:
+        return (f"field {field}: value {value:g} is {value:,.0%}, above the {MAX_RATE:,.0%} bound; "
+                f"rates are fractions (0.25 = 25%): did you mean {value / 100:g}?")
+    return None
+
+
+@lru_cache(maxsize=1)
+def known_headings() -> frozenset[str]:
+    """HS chapters (2 digits) and headings (4 digits) of the packaged HS6 concordance."""
+    path = MEASURES_DIR.parent / "data" / "concordances" / "hs6_wiod.parquet"
+    if not path.exists():
+        return frozenset()
+    hs6 = pd.read_parquet(path, columns=["hs6"])["hs6"].astype(str)
+    return frozenset(hs6.str[:2]) | frozenset(hs6.str[:4])
+
+
+def hs_message(code: str, field: str) -> str | None:
+    """Why HS ``code`` is unknown (its chapter or heading is not in the HS nomenclature), or None.
+
+    Codes are checked to the heading (4 digits): six-digit subheadings differ between HS
+    editions (e.g. 8701.20 of HS 2017 is split in HS 2022), so only the heading must exist.
+    """
+    heads = known_headings()
+    if not heads:
+        return None
+    key = code[:4] if len(code) >= 4 else code[:2]
+    if key in heads:
+        return None
+    import difflib
+
+    pool = sorted(h for h in heads if len(h) == len(key))
+    same = sorted((h for h in pool if h[:2] == key[:2] and h != key[:2]),
+                  key=lambda h: abs(int(h) - int(key)))[:3]
+    hint = sorted(same) or difflib.get_close_matches(key, pool, n=3, cutoff=0.5)
+    what = "chapter" if len(key) == 2 else "heading"
+    tip = f"; did you mean {' or '.join(hint)}?" if hint else ""
+    return (f"field {field}: HS code {code!r}: {what} {key} is not in the HS nomenclature{tip} "
+            "(chapters 01-97)")
+
+
 def _check_scope(m: Measure, where: str) -> None:
     for fld in ("sectors",):
         for k, s in enumerate(getattr(m.products, fld)):
             if s not in SECTORS:
                 raise ScenarioError(f"{where}: {unknown('sector', s, SECTORS, f'products.{fld}[{k}]')}")
+            if s not in GOODS_SECTORS:
+                raise ScenarioError(f"{where}: {services_message(s, f'products.{fld}[{k}]')}")
+    for fld in ("hs", "only_hs", "exclude_hs"):
+        for k, code in enumerate(getattr(m.products, fld)):
+            msg = hs_message(code, f"products.{fld}[{k}]")
+            if msg:
+                raise ScenarioError(f"{where}: {msg}")
+    rates = [("rate", m.rate)] if isinstance(m.rate, (int, float)) else []
+    if m.quota is not None:
+        rates += [("quota.in_rate", m.quota.in_rate), ("quota.over_rate", m.quota.over_rate)]
+    rates += [(f"partner_rates.{c}", r) for c, r in m.partner_rates.items()]
+    for fld, r in rates:
+        msg = rate_message(float(r), fld)
+        if msg:
+            raise ScenarioError(f"{where}: {msg}")
+        if m.mode == "replaces" and fld == "rate" and float(r) < 0:
+            raise ScenarioError(f"{where}: field rate: value {r:g} is negative; an applied tariff "
+                                "is 0 or more (to cut a tariff, give add: with a negative number)")
     for a in m.affected_trade:
         if a.sector not in SECTORS:
             raise ScenarioError(f"{where}: {unknown('sector', a.sector, SECTORS, 'affected_trade.sector')}")
@@ -231,6 +437,11 @@ class Library:
         day = as_date(day)
         active = [m for m in self if m.in_force(day)]
         return resolve_supersedes(active)
+
+    def last_change(self) -> dt.date | None:
+        """The latest start or end date of any measure (the library's horizon)."""
+        days = [d for m in self for d in (m.start, m.end) if d is not None]
+        return max(days) if days else None
 
     def table(self) -> pd.DataFrame:
         """One row per measure: id, family, title, imposer, targets, rate, start, end, flags."""

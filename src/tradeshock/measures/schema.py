@@ -75,8 +75,13 @@ class Products(BaseModel):
     @field_validator("hs", "only_hs", "exclude_hs", mode="before")
     @classmethod
     def _hs(cls, v: Any) -> list[str]:
-        if isinstance(v, (str, int)):
+        if isinstance(v, (str, int)) and not isinstance(v, bool):
             v = [v]
+        if not isinstance(v, (list, tuple)):
+            raise ValueError(f"HS codes must be a code or a list of codes, got {v!r}")
+        for c in v:
+            if isinstance(c, bool) or not isinstance(c, (str, int)):
+                raise ValueError(f"bad HS code {c!r}: give digits as text, e.g. '1514'")
         return [normalize_hs(c) for c in v]
 
     @field_validator("sectors", mode="before")

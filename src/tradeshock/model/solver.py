@@ -29,14 +29,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tradeshock.errors import ConvergenceError, ShockError
+from tradeshock.errors import ConvergenceError, ShockError, TradeshockError
 from tradeshock.model import equations as eqs
 from tradeshock.model.anderson import Anderson
 from tradeshock.model.baseline import Baseline
 from tradeshock.model.kernels import make_step, resolve_kernels
 from tradeshock.model.newton import solve_no_io
 
-__all__ = ["Equilibrium", "solve", "check_shock"]
+__all__ = ["Equilibrium", "solve", "check_shock", "check_solver_args"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,6 +129,23 @@ def check_shock(base: Baseline, tariffs_new: np.ndarray, trade_cost_hat: np.ndar
         raise ShockError(f"deficits must be {n} finite numbers, got shape {np.shape(deficit_new)}")
 
 
+def check_solver_args(tol: object, max_iter: object) -> None:
+    """Refuse a tolerance that is not a positive finite number or a non-positive ``max_iter``.
+
+    (``tol=nan`` or ``tol <= 0`` can never be met, so the loop would run to ``max_iter``.)
+    """
+    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating)) \
+            or not np.isfinite(tol) or tol <= 0:
+        raise TradeshockError(f"tol={tol!r}: the solver tolerance must be a positive finite "
+                              "number (e.g. 1e-10)")
+    if tol >= 1:
+        raise TradeshockError(f"tol={tol!r}: residuals are relative, so a tolerance of 1 or more "
+                              "accepts anything; use e.g. 1e-10")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
+        raise TradeshockError(f"max_iter={max_iter!r}: the iteration limit must be a whole number "
+                              "of at least 1 (default 1000)")
+
+
 def _first(mask: np.ndarray) -> tuple[int, ...]:
     return tuple(int(v) for v in np.argwhere(mask)[0])
 
@@ -198,6 +215,7 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
 
     """
     t0 = time.perf_counter()
+    check_solver_args(tol, max_iter)
     n, _, j = base.pi.shape
     tau1, dhat, d1 = shock_inputs(base, tariffs_new, trade_cost_hat, deficit_new)
 
@@ -209,8 +227,14 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
     cut_off = rows_empty & (base.X > 0)
     if np.any(cut_off):
         a, b = np.argwhere(cut_off)[0]
-        raise ShockError(f"the shock leaves {cname(a)} with no supplier at all of {sname(b)} "
-                         "(every source with a positive baseline share is embargoed)")
+        if np.all(np.isinf(dhat[a, :, b]) | (base.pi[a, :, b] <= 0)):
+            raise ShockError(f"the shock leaves {cname(a)} with no supplier at all of {sname(b)} "
+                             "(every source with a positive baseline share is embargoed)")
+        top = float(np.max(np.where(np.isfinite(kappa[a, :, b]), kappa[a, :, b], 0.0)))
+        raise ShockError(f"the shock prices every supplier of {sname(b)} to {cname(a)} out of the "
+                         f"market (cost factors up to {top:.3g}x, so the trade shares underflow to "
+                         "zero); no equilibrium can be computed: use a smaller tariff or trade-cost "
+                         "change, or an embargo for a prohibitive measure")
     _check_feasible(weights, base.X, d1 / base.value_added.sum(), d1, cname)
     if np.any(rows_empty):  # no spending and no supplier: price index irrelevant, keep it finite
         weights = weights.copy()
@@ -328,6 +352,14 @@ def _raise_if(eq: Equilibrium, tol: float, raise_on_failure: bool) -> Equilibriu
     """Raise :class:`ConvergenceError` with the diagnostics if ``eq`` is not converged."""
     if not eq.converged and raise_on_failure:
         d = eq.diagnostics
+        worst = max((abs(float(d[k])) for k in ("residual_price", "residual_expenditure",
+                                                  "residual_trade_balance")), default=0.0)
+        if not np.isfinite(worst) or worst > 1e3:
+            raise ConvergenceError(
+                f"equilibrium solver diverged after {d['iterations']} outer iterations (max "
+                f"residual {worst:.2e}, tol={tol:g}): the shock is too large for the model to "
+                "find an equilibrium (e.g. tariffs near -100% or trade costs near zero); use a "
+                "smaller shock", diagnostics=d)
         raise ConvergenceError(
             f"equilibrium solver did not converge in {d['iterations']} outer iterations "
             f"(tol={tol:g}): max residuals price {d['residual_price']:.2e}, expenditure "
