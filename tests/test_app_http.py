@@ -72,6 +72,22 @@ def test_custom_move_equals_the_same_scenario_file(live, tmp_path):  # noqa: F81
     assert status == 200 and b"extends: status-quo-2026-03" in yaml_text
 
 
+def test_draws_give_bands_around_the_point(live):  # noqa: F811
+    """Elasticity draws (the engine's draws=) reach the dashboard: banded tables, p05 <= p95."""
+    status, job = live.post_json(
+        "/api/run", {"base": "us-universal-10", "draws": 6, "seed": 3, "name": "draws"}
+    )
+    assert status == 202
+    j = live.wait_job(job["id"], timeout=300)
+    assert j["state"] == "done", j
+    status, _, body = live.request(f"/api/runs/{j['key']}/welfare.csv")
+    w = pd.read_csv(io.BytesIO(body)).set_index("country")
+    assert {"real_income_p05", "real_income_p50", "real_income_p95"} <= set(w.columns)
+    assert (w["real_income_p05"] <= w["real_income_p95"]).all()
+    code, out = live.post_json("/api/run", {"base": "us-universal-10", "draws": 100000})
+    assert code == 400 and "must be a whole number" in out["error"]
+
+
 @pytest.mark.parametrize(
     "body, status, words",
     [
@@ -145,11 +161,11 @@ def test_oversized_and_odd_requests(live):  # noqa: F811
     )
     assert code == 400 and b"Traceback" not in out
     code, _, out = live.request("/api/runs/../../etc/passwd/welfare.csv")
-    assert b"root:" not in out                                  # at most the page shell
+    assert b"root:" not in out  # at most the page shell
     code, _, out = live.request("/api/runs/" + "0" * 64 + "/welfare.csv")
     assert code == 404 and "no longer in the server's memory" in json.loads(out)["error"]
     code, _, out = live.request("/api/runs/" + "0" * 64 + "/..%2F..%2Fetc%2Fpasswd")
-    assert code in (200, 404) and b"root:" not in out           # 200 = the page shell
+    assert code in (200, 404) and b"root:" not in out  # 200 = the page shell
     code, _, out = live.request("/api/jobs/zzz")
     assert code == 404
     code, _, _ = live.request("/", headers={"Host": "evil.example:80"})

@@ -200,37 +200,71 @@ def exports_figure(res: Any, home: str = "CAN") -> tuple[go.Figure, pd.DataFrame
     return fig, ex
 
 
-def uncertainty_bands(res: Any) -> Any | None:
-    """Bands from elasticity draws, when the result carries them (None otherwise).
+def uncertainty_bands(res: Any) -> tuple[go.Figure, go.Figure | None, str] | None:
+    """Bands over elasticity draws (``res.uncertainty``), or None for a run without draws.
 
-    The hook for ``draws=``: a result with a ``bands()`` view (a table with ``country`` and
-    ``p05, p50, p95`` of the real-income change) is drawn as error bars; results without draws
-    return None and the page says that no draws were asked for.
+    Returns the real-income figure (point, and the 5-95% band of the draws, for the largest
+    movers and the focus countries), the province figure (value added, same bands) when there is
+    a provincial split, and a one-line note (draws solved, failed, seed).
     """
-    view = getattr(res, "bands", None)
-    if not callable(view):
+    u = getattr(res, "uncertainty", None)
+    if u is None:
         return None
-    b = view()
-    if b is None or not {"p05", "p50", "p95"} <= set(getattr(b, "columns", [])):
-        return None
-    b = b.reset_index() if "country" not in b.columns else b
+    wf = u.welfare()
+    order = list(tables.welfare_movers(res, n=12)["country"])
+    b = wf.loc[[c for c in order if c in wf.index]]
+    names = [f"{tables.country_name(res, c)} ({c})" for c in b.index]
     fig = go.Figure(
         go.Scatter(
-            x=b["p50"],
-            y=b["country"],
+            x=b["real_income"],
+            y=names,
             mode="markers",
-            error_x=dict(
-                type="data", symmetric=False, array=b["p95"] - b["p50"], arrayminus=b["p50"] - b["p05"]
-            ),
+            name="point estimate",
             marker_color="#1d3557",
+            error_x=dict(
+                type="data",
+                symmetric=False,
+                array=b["real_income_p95"] - b["real_income"],
+                arrayminus=b["real_income"] - b["real_income_p05"],
+                color="#8d99ae",
+            ),
+            hovertemplate="%{y}: %{x:+.3f}%<extra></extra>",
         )
     )
     fig.update_layout(
-        title="Real income, median and 5-95% band over elasticity draws (%)",
-        height=140 + 22 * len(b),
+        title="Real income, % change: point estimate and 5–95% band over the draws",
+        height=140 + 24 * len(b),
         yaxis=dict(autorange="reversed"),
     )
-    return fig
+    prov = None
+    pt = u.province_totals()
+    if pt is not None and len(pt):
+        pt = pt.sort_values("value_added_change_pct")
+        prov = go.Figure(
+            go.Scatter(
+                x=pt["value_added_change_pct"],
+                y=pt["province"],
+                mode="markers",
+                marker_color="#1d3557",
+                error_x=dict(
+                    type="data",
+                    symmetric=False,
+                    array=pt["value_added_change_pct_p95"] - pt["value_added_change_pct"],
+                    arrayminus=pt["value_added_change_pct"] - pt["value_added_change_pct_p05"],
+                    color="#8d99ae",
+                ),
+            )
+        )
+        prov.update_layout(
+            title="Value added by province, % change: point and 5–95% band", height=140 + 22 * len(pt)
+        )
+    note = (
+        f"{u.n_ok} of {u.draws} draws of the trade elasticities solved (seed {u.seed}"
+        + (f"; {u.draws - u.n_ok} failed and are listed in the downloads" if u.n_ok < u.draws else "")
+        + "). Bands are the 5th and 95th percentiles over the draws; the dot is the result at the "
+        "point estimates."
+    )
+    return fig, prov, note
 
 
 # ------------------------------------------------------------------ several results

@@ -203,8 +203,6 @@ def submit_run(pool: JobPool, data: Any) -> Any:
     spec = service.check_spec(data)
     service.validate_moves(spec)
     payload = service.run_payload(spec)
-    if data.get("draws") if isinstance(data, dict) else None:
-        payload["draws"] = data["draws"]
     key = service.job_key("run", payload)
     SPECS[key] = spec
     while len(SPECS) > 500:

@@ -75,7 +75,21 @@ MOVE_FIELDS: dict[str, tuple[str, ...]] = {
     "embargo": ("imposer", "target", "sectors", "label", "source", "note"),
 }
 _RATE_FIELDS = ("rate", "add", "in_rate", "over_rate", "change", "volume_share")
-_SPEC_KEYS = ("name", "base", "as_of", "add", "remove", "moves", "deficits", "world", "scenario")
+_SPEC_KEYS = (
+    "name",
+    "base",
+    "as_of",
+    "add",
+    "remove",
+    "moves",
+    "deficits",
+    "world",
+    "scenario",
+    "draws",
+    "seed",
+)
+#: Most elasticity draws one dashboard run may ask for (each draw is a full solve).
+MAX_DRAWS = 200
 _NAME_RE = re.compile(r"[^A-Za-z0-9 _.+-]")
 #: Where validation messages say the scenario came from.
 SOURCE = "dashboard"
@@ -333,6 +347,18 @@ def check_spec(spec: Any) -> dict[str, Any]:
                 "'fixed' (keep each country's trade deficit) or 'zero' (balanced trade)"
             )
         out["deficits"] = deficits
+    for key, top in (("draws", MAX_DRAWS), ("seed", 2**31 - 1)):
+        v = spec.get(key)
+        if v in (None, "", 0) and key == "draws":
+            continue
+        if v in (None, ""):
+            continue
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= top:
+            raise SpecError(
+                f"{key}: value {_short(v)} must be a whole number from "
+                f"{1 if key == 'draws' else 0} to {top:,}"
+            )
+        out[key] = v
     name = spec.get("name")
     if name not in (None, ""):
         name = _NAME_RE.sub("-", _text(name, "name", 60)).strip(" -") or None
@@ -352,7 +378,7 @@ def default_name(spec: dict[str, Any]) -> str:
 def is_plain_shipped(spec: dict[str, Any]) -> bool:
     """True when the spec is a shipped scenario exactly as shipped (run by name)."""
     base = spec.get("base")
-    if not base or spec.get("add") or spec.get("remove") or spec.get("moves"):
+    if not base or spec.get("add") or spec.get("remove") or spec.get("moves") or spec.get("draws"):
         return False
     sh = catalog().scenarios[base]
     return (
@@ -416,7 +442,10 @@ def run_payload(spec: dict[str, Any]) -> dict[str, Any]:
     """What a worker needs to solve a checked spec (the shipped name, or the scenario mapping)."""
     if is_plain_shipped(spec):
         return {"scenario": spec["base"]}
-    return {"scenario_dict": scenario_dict(spec)}
+    out: dict[str, Any] = {"scenario_dict": scenario_dict(spec)}
+    if spec.get("draws"):
+        out.update(draws=spec["draws"], seed=spec.get("seed", 0))
+    return out
 
 
 def job_key(kind: str, payload: Any) -> str:

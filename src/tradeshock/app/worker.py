@@ -34,7 +34,7 @@ def supports_draws() -> bool:
     """Whether the engine's ``run`` takes ``draws=`` (elasticity draws / uncertainty bands)."""
     from tradeshock import runner
 
-    return "draws" in inspect.signature(runner.run).parameters
+    return "draws" in inspect.signature(runner.run_many).parameters
 
 
 def task_run(payload: dict[str, Any], stage: Stage) -> Any:
@@ -43,11 +43,13 @@ def task_run(payload: dict[str, Any], stage: Stage) -> Any:
 
     stage("reading the scenario and the measures in force")
     sc = _scenario(payload)
-    kw: dict[str, Any] = {}
     if payload.get("draws") and supports_draws():
-        kw["draws"] = int(payload["draws"])
-    stage(f"solving the general equilibrium for “{sc.name}”")
-    res = runner.run(sc, **kw)
+        n = int(payload["draws"])
+        stage(f"solving “{sc.name}” and {n} draws of the trade elasticities (seed {payload.get('seed', 0)})")
+        res = runner.run_many([sc], draws=n, seed=int(payload.get("seed", 0)), backend="serial")[0]
+    else:
+        stage(f"solving the general equilibrium for “{sc.name}”")
+        res = runner.run(sc)
     stage("preparing the tables")
     res.welfare()
     return res

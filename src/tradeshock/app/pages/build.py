@@ -303,6 +303,19 @@ def layout() -> html.Div:
                         ],
                         className="field",
                     ),
+                    html.Div(
+                        [
+                            html.Label("Elasticity draws (0: none)", htmlFor="b-draws"),
+                            dcc.Input(
+                                id="b-draws", type="number", value=0, min=0, max=service.MAX_DRAWS, step=1
+                            ),
+                            html.Div(
+                                f"Up to {service.MAX_DRAWS}; each is a full solve. Gives 5–95% bands.",
+                                className="hint",
+                            ),
+                        ],
+                        className="field",
+                    ),
                     html.Button("Run", id="b-run", className="primary"),
                 ],
                 className="row",
@@ -321,7 +334,13 @@ def layout() -> html.Div:
 
 
 def _spec(
-    base: str, as_of: str, checked: list[list[str]], moves: list[dict], name: str, deficits: str
+    base: str,
+    as_of: str,
+    checked: list[list[str]],
+    moves: list[dict],
+    name: str,
+    deficits: str,
+    draws: Any = None,
 ) -> dict[str, Any]:
     """The request for the current form (library ids to add and remove, moves)."""
     on = [i for group in (checked or []) for i in (group or [])]
@@ -334,6 +353,7 @@ def _spec(
         "remove": [i for i in eff if i not in on],
         "moves": moves or [],
         "deficits": deficits,
+        "draws": int(draws) if isinstance(draws, (int, float)) and draws else None,
     }
 
 
@@ -526,12 +546,14 @@ def register(app: Any, pool: JobPool) -> None:
         except TradeshockError as exc:
             return f"# {exc}"
 
-    def submit(checked: list, moves: list, name: str, deficits: str, base: str, as_of: str) -> list:
+    def submit(
+        checked: list, moves: list, name: str, deficits: str, base: str, as_of: str, draws: Any
+    ) -> list:
         from tradeshock.app.server import submit_run
 
         if as_of and _date(as_of) is None:
             raise service.SpecError(f"as-of date {as_of!r} is not a date; use YYYY-MM-DD")
-        return [submit_run(pool, _spec(base, as_of, checked, moves, name, deficits))]
+        return [submit_run(pool, _spec(base, as_of, checked, moves, name, deficits, draws))]
 
     def render(results: list, jobs: list) -> Any:
         key = jobs[0].key
@@ -557,6 +579,7 @@ def register(app: Any, pool: JobPool) -> None:
             State("b-deficits", "value"),
             State("b-base", "value"),
             State("b-asof", "value"),
+            State("b-draws", "value"),
         ],
         submit,
         render,

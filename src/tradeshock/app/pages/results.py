@@ -101,15 +101,20 @@ def render(res: Any, key: str) -> html.Div:
     ]
     bands = F.uncertainty_bands(res)
     out.append(html.H3("Uncertainty"))
-    out.append(
-        F.graph(bands, "g-bands")
-        if bands is not None
-        else html.P(
-            "No elasticity draws were asked for, so there are no uncertainty bands: the numbers are at the "
-            "point estimates of the trade elasticities.",
-            className="hint",
+    if bands is None:
+        out.append(
+            html.P(
+                "No elasticity draws were asked for, so there are no uncertainty bands: the "
+                "numbers are at the point estimates of the trade elasticities (ask for draws "
+                "on the Build page).",
+                className="hint",
+            )
         )
-    )
+    else:
+        fig, pfig, note = bands
+        out += [html.P(note, className="hint", id="r-bands-note"), F.graph(fig, "g-bands")]
+        if pfig is not None:
+            out.append(F.graph(pfig, "g-bands-provinces"))
     prov = F.province_figure(res)
     if prov is not None:
         fig, s = prov
