@@ -549,7 +549,7 @@ def register(app: Any, pool: JobPool) -> None:
     def submit(
         checked: list, moves: list, name: str, deficits: str, base: str, as_of: str, draws: Any
     ) -> list:
-        from tradeshock.app.server import submit_run
+        from tradeshock.app.actions import submit_run
 
         if as_of and _date(as_of) is None:
             raise service.SpecError(f"as-of date {as_of!r} is not a date; use YYYY-MM-DD")

@@ -61,7 +61,7 @@ def layout(history: list | None = None) -> html.Div:
 
 def submit_pick(pool: JobPool, picks: list[str]) -> list:
     """One job per picked scenario (cached ones come back at once)."""
-    from tradeshock.app.server import SPECS, submit_run
+    from tradeshock.app.actions import SPECS, submit_run
 
     picks = list(dict.fromkeys(picks or []))
     if len(picks) < 2 or len(picks) > MAX:
