@@ -1,9 +1,10 @@
 """Measure one benchmark in a fresh process: ``python benchmarks/measure.py KIND CASE FOLDER``.
 
-``KIND`` is ``engine``, ``reference``, ``batch`` (or ``prepare``: write the synthetic
-worlds). The last line printed is one JSON record with wall-clock seconds, iterations and
-the process's peak resident memory (``VmHWM``), so each case's memory is measured on its own
-(the parent, ``run.py``, only collects).
+``KIND`` is ``engine``, ``reference``, ``batch``, ``kernels``, ``scaling``, ``draws``
+(see ``kernels.py``) or ``prepare`` (write the synthetic worlds). The last line printed is
+one JSON record with wall-clock seconds, iterations and the process's peak resident memory
+(``VmHWM``), so each case's memory is measured on its own (the parent, ``run.py``, only
+collects).
 """
 
 from __future__ import annotations
@@ -168,6 +169,15 @@ if __name__ == "__main__":
         record = {"kind": "prepare", "peak_mb": _peak_mb()}
     elif kind == "batch":
         record = batch(int(sys.argv[2]) if len(sys.argv) > 2 else 40)
+    elif kind == "kernels":
+        import kernels
+        record = kernels.kernels_case(sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]))
+    elif kind == "scaling":
+        import kernels
+        record = kernels.scaling(int(sys.argv[2]))
+    elif kind == "draws":
+        import kernels
+        record = kernels.draws(int(sys.argv[2]), int(sys.argv[3]))
     elif kind == "engine":
         record = engine(sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 5)
     else:

@@ -44,6 +44,10 @@ class Baseline:
         w_n L_n, (N,): labour income.
     deficit
         D_n, (N,): trade deficit (imports − exports, producer prices).
+    resolved
+        True for a re-solved baseline (an equilibrium of the model, made by :meth:`rebased`),
+        which counterfactuals are measured from and so reused: the solver caches a wage
+        Jacobian for such baselines (:mod:`~tradeshock.model.jacobian`).
 
     """
 
@@ -56,6 +60,7 @@ class Baseline:
     theta: np.ndarray
     value_added: np.ndarray
     deficit: np.ndarray
+    resolved: bool = False
 
     def __post_init__(self) -> None:
         n, _, j = np.shape(self.pi)
@@ -119,7 +124,8 @@ class Baseline:
     def rebased(self, eq: Equilibrium) -> Baseline:
         """The counterfactual equilibrium ``eq`` as a new baseline (hats are measured from it)."""
         return replace(self, pi=eq.pi_new, X=eq.X_new, tariffs=eq.tariffs_new,
-                       value_added=self.value_added * eq.w_hat, deficit=eq.deficit_new)
+                       value_added=self.value_added * eq.w_hat, deficit=eq.deficit_new,
+                       resolved=True)
 
 
 def baseline_from_world(world: World) -> Baseline:

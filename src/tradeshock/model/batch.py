@@ -8,7 +8,8 @@ Plain arrays in, engine objects out (no labels, no pandas, no processes: the par
 * :func:`solve_draws` — for each draw of the trade elasticities θ (an array ``[draw, sector]``):
   re-solve the baseline with that θ (the data are not an exact equilibrium, so the baseline
   moves with θ), warm-started from the central θ's re-solved baseline; then solve the
-  counterfactual on it, warm-started from the central counterfactual. Returns one compact
+  counterfactual on it, warm-started from the central counterfactual, both with Newton steps
+  on wages using the central baseline's wage Jacobian (IO worlds). Returns one compact
   :class:`Draw` per draw (or whatever ``reduce`` returns), so 1,000 draws do not keep 1,000
   copies of the N × N × J arrays.
 
@@ -26,6 +27,8 @@ from typing import Any
 import numpy as np
 
 from tradeshock.model.baseline import Baseline
+from tradeshock.model.jacobian import AUTO_MAX_COUNTRIES, cached_inverse
+from tradeshock.model.kernels import resolve_kernels
 from tradeshock.model.solver import Equilibrium, solve
 from tradeshock.model.welfare import real_income
 
@@ -178,6 +181,10 @@ def solve_draws(raw: Baseline, thetas: np.ndarray, tariffs_new: np.ndarray | Non
         eq_c = solve(raw.rebased(eq0_c), tariffs_new, trade_cost_hat, d0, **kw)
     else:
         eq0_c, eq_c = central
+    if "jacobian" not in kw and np.any(raw.io_share) and raw.n_countries <= AUTO_MAX_COUNTRIES:
+        # Newton steps for every draw with the central re-solved baseline's wage Jacobian
+        kname = resolve_kernels(kw.get("kernels"))
+        kw["jacobian"] = cached_inverse(raw.rebased(eq0_c), d0, kname)[0]
     out = []
     for k, theta in enumerate(thetas):
         t0 = time.perf_counter()

@@ -258,14 +258,14 @@ def shares(log_w, log_P, gam, io, omega, u, theta, log_c, lp, S, rev, rows):
     shift = np.empty(j)
     s = np.empty(j)
     inv = np.empty(j)
+    acc_r = np.empty(j)
+    acc_s = np.empty(j)
     col = np.empty(n)
     _shifted_exp(log_c, theta, e, shift)
     res = 0.0
     for a in range(n):
         for q in range(j):
             s[q] = 0.0
-            rev[a, q] = 0.0
-            rows[a, q] = 0.0
         for i in range(n):
             for q in range(j):
                 s[q] += omega[a, i, q] * e[i, q]
@@ -281,13 +281,20 @@ def shares(log_w, log_P, gam, io, omega, u, theta, log_c, lp, S, rev, rows):
             else:
                 n_bad += 1
                 inv[q] = 0.0
-        for i in range(n):
+        for q in range(j):
+            acc_r[q] = 0.0
+            acc_s[q] = 0.0
+        for i in range(n):                         # row views: lets the q loop vectorise
+            om_i, u_i, e_i, s_i = omega[a, i], u[a, i], e[i], S[a, i]
             for q in range(j):
-                p = omega[a, i, q] * e[i, q] * inv[q]
-                sv = p * u[a, i, q]
-                S[a, i, q] = sv
-                rev[a, q] += p - sv
-                rows[a, q] += sv
+                p = om_i[q] * e_i[q] * inv[q]
+                sv = p * u_i[q]
+                s_i[q] = sv
+                acc_r[q] += p - sv
+                acc_s[q] += sv
+        for q in range(j):
+            rev[a, q] = acc_r[q]
+            rows[a, q] = acc_s[q]
         if n_bad:                                  # rows that underflowed: log-sum-exp
             for q in range(j):
                 if inv[q] != 0.0:
@@ -313,8 +320,8 @@ def trade_shares(log_c, omega, theta, pi):
     e = np.empty((n, j))
     shift = np.empty(j)
     s = np.empty(j)
-    col = np.empty((j, n))
-    bad = np.zeros(j, dtype=np.bool_)
+    inv = np.empty(j)
+    col = np.empty(n)
     _shifted_exp(log_c, theta, e, shift)
     for a in range(n):
         for q in range(j):
@@ -322,13 +329,23 @@ def trade_shares(log_c, omega, theta, pi):
         for i in range(n):
             for q in range(j):
                 s[q] += omega[a, i, q] * e[i, q]
+        n_bad = 0
         for q in range(j):
-            bad[q] = not (s[q] > 0 and s[q] < np.inf)
-            if bad[q]:
-                _lse_row(a, q, log_c, omega, theta, col[q])
+            if s[q] > 0 and s[q] < np.inf:
+                inv[q] = 1.0 / s[q]
+            else:
+                inv[q] = 0.0
+                n_bad += 1
         for i in range(n):
+            om_i, e_i, p_i = omega[a, i], e[i], pi[a, i]
             for q in range(j):
-                pi[a, i, q] = col[q, i] if bad[q] else omega[a, i, q] * e[i, q] / s[q]
+                p_i[q] = om_i[q] * e_i[q] * inv[q]
+        if n_bad:
+            for q in range(j):
+                if inv[q] == 0.0:
+                    _lse_row(a, q, log_c, omega, theta, col)
+                    for i in range(n):
+                        pi[a, i, q] = col[i]
 
 
 @_jit

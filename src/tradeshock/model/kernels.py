@@ -112,6 +112,10 @@ class NumpyStep:
         """π' at input costs ``log_c`` (eq. 3)."""
         return eqs.price_index(log_c, self.weights, self.theta)[1]
 
+    def revenue(self, X: np.ndarray) -> np.ndarray:
+        """Tariff revenue R' at the last step's shares and ``X`` (N,)."""
+        return eqs.tariff_revenue(self.pi, X, self.tau1)
+
 
 def _c(a: np.ndarray) -> np.ndarray:
     """A writable C-contiguous float64 array (one compiled signature for every caller)."""
@@ -178,3 +182,7 @@ class FusedStep:
         pi = np.empty(self.omega.shape)
         self.k.trade_shares(_c(log_c), self.omega, self.theta, pi)
         return pi
+
+    def revenue(self, X: np.ndarray) -> np.ndarray:
+        """Tariff revenue R' = Σ_k r_n^k X_n^k at the last step's shares and ``X`` (N,)."""
+        return (self.rev * X).sum(axis=1)

@@ -33,6 +33,7 @@ from tradeshock.errors import ConvergenceError, ShockError, TradeshockError
 from tradeshock.model import equations as eqs
 from tradeshock.model.anderson import Anderson
 from tradeshock.model.baseline import Baseline
+from tradeshock.model.jacobian import AUTO_MAX_COUNTRIES, WageJacobian, bordered_inverse, cached_inverse
 from tradeshock.model.kernels import make_step, resolve_kernels
 from tradeshock.model.newton import solve_no_io
 
@@ -168,7 +169,8 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
           tol: float = 1e-10, max_iter: int = 1000, beta: float = 0.5, memory: int = 8,
           raise_on_failure: bool = True, precondition: bool = True, method: str = "auto",
           labels: tuple[Sequence[str], Sequence[str]] | None = None, kernels: str | None = None,
-          start: Equilibrium | None = None) -> Equilibrium:
+          start: Equilibrium | None = None,
+          jacobian: np.ndarray | WageJacobian | None = None) -> Equilibrium:
     """Solve for the counterfactual equilibrium of ``base`` under new tariffs and trade costs.
 
     Parameters
@@ -208,6 +210,13 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
         A solution of a nearby problem on a baseline of the same size (e.g. the central
         elasticities' solution when re-solving per draw) to start the general algorithm from;
         default: no change (ŵ = P̂ = 1, X' = X).
+    jacobian
+        Jacobian ∂f/∂ln ŵ (N, N) of the log labour-market residual near the solution, or a
+        :class:`~tradeshock.model.jacobian.WageJacobian` (e.g. ``wage_jacobian_io`` of a
+        nearby baseline, whose price and spending responses also predict each step) for Newton
+        steps on wages in a world with IO links. Default: with ``method="auto"``, the
+        Jacobian of a re-solved baseline (``base.resolved``) with N ≤ 64 countries, computed
+        once per baseline and cached; ``method="newton"`` computes it for any baseline.
 
     Returns
     -------
@@ -257,7 +266,8 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
             if max(best[5:8]) <= tol:
                 return _finish(best, tau1, d1, wl, tol, 0, t0, raise_on_failure,
                                rev=(st.r * st.X).sum(axis=1))
-    step = make_step(resolve_kernels(kernels), weights, tau1, gam, io, alpha, theta)
+    kname = resolve_kernels(kernels)
+    step = make_step(kname, weights, tau1, gam, io, alpha, theta)
     wl_total = wl.sum()
     outer_res = 1.0
     log_w, log_P, X = _starting_point(base, start, wl)
@@ -265,10 +275,16 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
     precond = _wage_preconditioner(base) if precondition else np.ones(n)
     best = None
     inner_total = 0
+    # Newton steps on wages (IO worlds): J built only once a step is needed
+    newton = jacobian is not None or (method == "newton") or (
+        method == "auto" and base.resolved and n <= AUTO_MAX_COUNTRIES)
+    lu, newton_best = None, np.inf
 
     for it in range(1, max_iter + 1):
         # inexact inner solves: tighten the price loop as the wage loop converges
-        log_P, k = step.prices(log_w, log_P, max(0.1 * tol, min(1e-6, 1e-3 * outer_res)))
+        # (Newton steps converge faster, so they need the inner loops a little tighter)
+        factor = 1e-4 if newton else 1e-3
+        log_P, k = step.prices(log_w, log_P, max(0.1 * tol, min(1e-6, factor * outer_res)))
         inner_total += k
         log_c, res_p = step.shares(log_w, log_P)        # (1)-(3) and the parts of (4), once
         w_hat = np.exp(log_w)
@@ -284,14 +300,37 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
             break
         f = np.log(np.maximum(va_new, 1e-300)) - (log_w + np.log(wl))
         outer_res = float(np.max(np.abs(f)))
-        log_w = mixer.step(log_w, f * precond)
-        log_w = log_w - np.log((np.exp(log_w) * wl).sum() / wl_total)
+        if newton and lu is None:
+            if jacobian is not None:      # lu: the inverse of the bordered Jacobian (N × N)
+                wj = jacobian if isinstance(jacobian, WageJacobian) else WageJacobian(jacobian)
+                lu = bordered_inverse(wj, wl)
+            else:
+                wj, lu = cached_inverse(base, d1, kname)
+            newton, mixer = lu is not None, Anderson(memory, 1.0) if lu is not None else mixer
+        if newton and outer_res > 10.0 * newton_best:             # diverging: back to the
+            newton, mixer = False, Anderson(memory, beta)          # preconditioned fixed point
+        if newton:
+            newton_best = min(newton_best, outer_res)
+            new = mixer.step(log_w, -(lu @ f))
+            big = float(np.max(np.abs(new - log_w)))
+            new = log_w + (new - log_w) * (0.5 / big) if big > 0.5 else new    # step limit
+            new = new - np.log((np.exp(new) * wl).sum() / wl_total)
+            if wj.dlog_P is not None:          # first-order prediction of P̂ and X' at new ŵ
+                dw = new - log_w
+                log_P = log_P + (wj.dlog_P @ dw).reshape(n, j)
+                X = X + (wj.dX @ dw).reshape(n, j)
+            log_w = new
+        else:
+            log_w = mixer.step(log_w, f * precond)
+            log_w = log_w - np.log((np.exp(log_w) * wl).sum() / wl_total)
 
     if best is None:
         eq = _failed(n, j, tau1, d1, it, inner_total, time.perf_counter() - t0)
         return _raise_if(eq, tol, raise_on_failure)
+    last = best[-1] == it                   # the step object still holds this state's shares
     best = best[:3] + (step.trade_shares(best[2]),) + best[4:]
-    return _finish(best, tau1, d1, wl, tol, inner_total, t0, raise_on_failure)
+    return _finish(best, tau1, d1, wl, tol, inner_total, t0, raise_on_failure,
+                   rev=step.revenue(best[4]) if last else None)
 
 
 def _starting_point(base: Baseline, start: Equilibrium | None,
