@@ -223,3 +223,28 @@ def test_negative_theta_in_engine_is_named(world, shock):
     thetas[1, 2] = -1.0
     with pytest.raises(ShockError, match="draw 1, sector s02"):
         parallel.solve_draws(world, shock, thetas, backend="serial")
+
+
+def test_over_draws_bands_a_whole_analysis(world, shock):
+    def analysis(w):
+        return simulate(w, shock).welfare().reset_index()
+
+    df = U.over_draws(analysis, world, 6, seed=2, keys=["country"])
+    assert df.attrs["solved"] == 6 and df.attrs["failed_draws"] == []
+    assert {"real_income_p05", "real_income_p95"} <= set(df.columns)
+    assert (df["real_income_p05"] <= df["real_income_p95"]).all()
+    flat = U.over_draws(analysis, world, 3, distributions={"all": {"shape": "fixed"}})
+    np.testing.assert_allclose(flat["real_income_p05"], flat["real_income"], rtol=0, atol=1e-9)
+
+    calls = []
+
+    def flaky(w):
+        calls.append(1)
+        if len(calls) == 3:                                        # the second draw
+            raise RuntimeError("no convergence here")
+        return analysis(w)
+
+    bad = U.over_draws(flaky, world, 3, seed=0)
+    assert bad.attrs["solved"] == 2
+    assert bad.attrs["failed_draws"] == [{"index": 1, "kind": "RuntimeError",
+                                          "message": "no convergence here"}]

@@ -31,7 +31,7 @@ from tradeshock.world import World
 
 __all__ = ["SHAPES", "ThetaDistribution", "Elasticities", "default_distributions",
            "parse_distributions", "draw_thetas", "run_draws", "Uncertainty", "tornado",
-           "QUANTILES", "BAND_COLUMNS"]
+           "over_draws", "check_draws", "QUANTILES", "BAND_COLUMNS"]
 
 #: Distribution shapes a user may give.
 SHAPES: tuple[str, ...] = ("lognormal", "normal", "uniform", "fixed")
@@ -608,3 +608,43 @@ def check_uncertainty(spec: Any, world: World, where: str = "settings.uncertaint
     if "seed" in spec and (isinstance(spec["seed"], bool) or not isinstance(spec["seed"], int)):
         raise ScenarioError(f"{where}.seed: {spec['seed']!r} is not an integer")
     parse_distributions(spec.get("theta"), world, f"{where}.theta")
+
+
+def over_draws(fn: Any, world: World, draws: int, seed: int = 0,
+               distributions: Elasticities | Mapping[str, Any] | None = None,
+               keys: Sequence[str] | None = None) -> pd.DataFrame:
+    """Re-run a whole analysis per θ draw and add p05/p50/p95 to its numeric columns.
+
+    ``fn(world) -> DataFrame`` is the analysis (``target``, ``attribute``, ``exposure``, ...):
+    it runs once on ``world`` (the point estimates) and once per draw on
+    ``world.replace(theta=θ_d)``; rows are matched by position, or by the ``keys`` columns when
+    given. The analysis keeps its own parallelism; draws run one after another. A draw that
+    raises is listed in ``df.attrs["failed_draws"]`` (index, error, message) and left out of
+    the bands; ``df.attrs["draws"]``, ``["solved"]`` and ``["seed"]`` record the rest.
+    """
+    from tradeshock.parallel import DrawFailure
+
+    n = check_draws(draws)
+    dist = (distributions if isinstance(distributions, Elasticities)
+            else parse_distributions(distributions, world, "distributions"))
+    thetas = draw_thetas(dist, n, seed)
+    point = fn(world)
+    cols = [c for c in point.columns if pd.api.types.is_float_dtype(point[c])]
+    samples, fails = [], []
+    for d, theta in enumerate(thetas):
+        try:
+            df = fn(world.replace(theta=theta))
+            if keys:
+                df = df.set_index(list(keys)).reindex(point.set_index(list(keys)).index).reset_index()
+            if len(df) != len(point):
+                raise ScenarioError(f"draw {d}: the analysis returned {len(df)} rows, not "
+                                    f"{len(point)}; pass keys= to match rows")
+            samples.append(df[cols].to_numpy(dtype=float))
+        except Exception as exc:  # noqa: BLE001 - reported, never dropped
+            fails.append(DrawFailure(d, type(exc).__name__, str(exc).splitlines()[0] if str(exc) else ""))
+    arr = np.stack(samples) if samples else np.empty((0, len(point), len(cols)))
+    out = _with_bands(point, cols, arr)
+    out.attrs.update(point.attrs)
+    out.attrs.update(draws=n, solved=len(samples), seed=int(seed), distributions=dist.source,
+                     failed_draws=[dataclasses.asdict(f) for f in fails])
+    return out

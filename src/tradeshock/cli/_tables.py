@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -49,3 +50,22 @@ def write_table(df: pd.DataFrame, path: Path) -> Path:
         else:
             df.to_excel(tmp, index=False)
     return path
+
+
+def print_bands(con: Any, df: Any, labels: list[str], col: str, top: int, what: str) -> None:
+    """Print ``col`` with its p05–p95 band over elasticity draws, and any failed draws."""
+    from rich.table import Table
+
+    a = df.attrs
+    t = Table(*labels, "point", "p05", "p50", "p95",
+              title=f"{what}: 90% band over {a.get('solved')}/{a.get('draws')} elasticity draws "
+                    f"(seed {a.get('seed')})", title_justify="left")
+    for rec in df.head(top).itertuples(index=False):
+        r = rec._asdict()
+        if r.get(col) != r.get(col):
+            continue
+        t.add_row(*[str(r[k]) for k in labels],
+                  *[f"{r[c]:+.3f}" for c in (col, f"{col}_p05", f"{col}_p50", f"{col}_p95")])
+    con.print(t)
+    for f in a.get("failed_draws", []):
+        con.print(f"[red]draw {f['index']} failed[/]: {f['kind']}: {f['message']}")

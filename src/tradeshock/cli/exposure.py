@@ -25,6 +25,9 @@ def exposure_cmd(
     workers: int = typer.Option(None, "--workers", min=1, help="Parallel workers (default: all cores)"),
     deficits: str = typer.Option("fixed", "--deficits", help="fixed | zero (cut-off counterfactuals)"),
     top: int = typer.Option(20, "--top", min=1, help="Rows shown in the terminal"),
+    draws: int = typer.Option(None, "--draws", help="Re-run the cut-off solves for N draws of the "
+                              "trade elasticities: p05/p50/p95 columns (docs/elasticities.md)"),
+    seed: int = typer.Option(0, "--seed", help="Seed of the elasticity draws"),
 ) -> None:
     """Trade dependence of COUNTRY: concentration (HHI), asymmetry, supplier dependence, cut-off costs."""
     from rich.console import Console
@@ -33,9 +36,20 @@ def exposure_cmd(
     from tradeshock.analysis.exposure import exposure
 
     check_table_path(out)                   # a bad --out fails now, not after the solves
-    df = exposure(country.upper(), partner=partner.upper() if partner else None, world=world,
-                  sector=sector, cutoffs=cutoffs, min_share=min_share, backend=backend,
-                  workers=workers, deficits=deficits)
+
+    def run(w: object) -> object:
+        return exposure(country.upper(), partner=partner.upper() if partner else None, world=w,
+                        sector=sector, cutoffs=cutoffs, min_share=min_share, backend=backend,
+                        workers=workers, deficits=deficits)
+
+    if draws is not None:
+        from tradeshock.uncertainty import check_draws, over_draws
+        from tradeshock.world import load_world
+
+        check_draws(draws, "--draws")
+        df = over_draws(run, load_world(world), draws, seed, keys=["partner", "sector"])
+    else:
+        df = run(world)
     con = Console()
     cols = ["partner", "sector", "exports", "export_share", "partner_import_share", "hhi_partners",
             "cutoff_real_income_pct", "cutoff_output_pct", "supplier_cutoff_real_income_pct"]
@@ -49,6 +63,11 @@ def exposure_cmd(
         cells += ["" if v != v else f"{v:+.2f}" for v in rec[6:]]
         table.add_row(*cells)
     con.print(table)
+    if draws is not None and "cutoff_real_income_pct_p05" in df:
+        from tradeshock.cli._tables import print_bands
+
+        print_bands(con, df, ["partner", "sector"], "cutoff_real_income_pct", top,
+                    "real income if the partner embargoes these exports, %")
     con.print("exp sh = partner's share of the sector's exports; p.imp sh = country's share of the "
               "partner's imports; HHI = buyers' concentration; cut inc%/cut out% = real income / "
               "sector output change if the partner embargoes these exports; sup inc% = real income "

@@ -51,6 +51,9 @@ def target_cmd(
         help="Alternative trade-elasticity set of the world (e.g. uniform5, simonovska_waugh) "
              "for a sensitivity check."),
     country: str = typer.Option("CAN", "--country", "-c", help="Whose exports (ISO3)."),
+    draws: int = typer.Option(None, "--draws", help="Re-solve the target for N draws of the trade "
+                              "elasticities: the lever size needed with its p05-p95 band"),
+    draw_seed: int = typer.Option(0, "--seed", help="Seed of the elasticity draws"),
     base: str = typer.Option(None, "--base", "-b",
                              help="Scenario the lever is added to (e.g. status-quo-2026-03); "
                                   "default: the 2024 baseline."),
@@ -134,6 +137,19 @@ def target_cmd(
     lev = parse_lever(lever, _split(partners), secs, one_way, max_value)
     res = solve_target(w, country.upper(), target, lev, base=base)
     con.print(res.summary())
+    banded = None
+    if draws is not None:
+        from tradeshock.uncertainty import check_draws, over_draws
+
+        check_draws(draws, "--draws")
+        banded = over_draws(lambda wd: solve_target(wd, country.upper(), target, lev,
+                                                    base=base).to_frame(), w, draws, draw_seed)
+        r0 = banded.iloc[0]
+        con.print(f"Lever size over {banded.attrs['solved']}/{draws} elasticity draws (seed "
+                  f"{draw_seed}): {r0['value']:.4g} [p05 {r0['value_p05']:.4g}, p50 "
+                  f"{r0['value_p50']:.4g}, p95 {r0['value_p95']:.4g}]")
+        for f in banded.attrs["failed_draws"]:
+            con.print(f"[red]draw {f['index']} failed[/]: {f['kind']}: {f['message']}")
     side = res.side_effects()
     wel = side["welfare"]
     focus = [c for c in ("CAN", "USA", "CHN", "MEX", country.upper()) if c in wel.index]
@@ -163,7 +179,7 @@ def target_cmd(
     for note in res.notes:
         con.print(f"note: {note}")
     if out is not None:
-        write_table(res.to_frame(), out)
+        write_table(res.to_frame() if banded is None else banded, out)
         con.print(f"wrote {out}")
     if report is not None:
         from tradeshock.report.html import write_report
@@ -188,6 +204,8 @@ def attribute_cmd(
                              help="Write the full contributions table (.csv/.parquet/.json/.xlsx)."),
     report: Path = typer.Option(None, "--report", help="Write an HTML report with waterfalls here."),
     backend: str = typer.Option("processes", "--backend", help=_BACKEND_HELP),
+    draws: int = typer.Option(None, "--draws", help="Re-run the attribution for N draws of the trade "
+                              "elasticities (seeded by --seed): contributions with p05-p95 bands"),
 ) -> None:
     """Split a package of measures into each measure's contribution (what did each side give up?).
 
@@ -206,8 +224,18 @@ def attribute_cmd(
     check_table_path(out)                   # bad output paths fail before any solving
     check_report_path(report)
     con = Console()
-    df = attribute(scenario, world, focus=focus.upper(), measures=_split(measures) or None,
-                   pairs=pairs, seed=seed, backend=backend)
+    def run(w: object) -> object:
+        return attribute(scenario, w, focus=focus.upper(), measures=_split(measures) or None,
+                         pairs=pairs, seed=seed, backend=backend)
+
+    if draws is not None:
+        from tradeshock.analysis.attribution import load_scenario as _load, scenario_world
+        from tradeshock.uncertainty import check_draws, over_draws
+
+        check_draws(draws, "--draws")
+        df = over_draws(run, scenario_world(_load(scenario), world), draws, seed)
+    else:
+        df = run(world)
     a = df.attrs
     wel = df[(df["variable"] == "real_income") & df["country"].isin(["CAN", "USA", "CHN", "MEX",
                                                                      focus.upper()])]
@@ -220,6 +248,13 @@ def attribute_cmd(
         t.add_row(str(m), *[f"{r[c]:+.4f}" for c in cols])
     t.add_row("total", *[f"{wide[c].sum():+.4f}" for c in cols])
     con.print(t)
+    if draws is not None:
+        from tradeshock.cli._tables import print_bands
+
+        sel = df[(df["variable"] == "real_income") & (df["country"] == focus.upper())]
+        sel.attrs.update(df.attrs)
+        print_bands(con, sel, ["measure"], "contribution", 40,
+                    f"{focus.upper()} real income: contribution of each measure, pp")
     prov = df[df["variable"].str.startswith("province_value_added_change:")]
     if not prov.empty:
         pw = prov.assign(province=prov["variable"].str.split(":").str[1]).pivot_table(
