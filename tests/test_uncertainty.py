@@ -248,3 +248,21 @@ def test_over_draws_bands_a_whole_analysis(world, shock):
     assert bad.attrs["solved"] == 2
     assert bad.attrs["failed_draws"] == [{"index": 1, "kind": "RuntimeError",
                                           "message": "no convergence here"}]
+
+
+def test_province_bands_follow_the_province_split():
+    """With θ fixed, every province row's band equals the province analysis of the point result."""
+    from tradeshock.runner import load_scenario
+
+    w = load_world("default")
+    u = U.run_draws(w, load_scenario("us-universal-10"), 2, backend="serial",
+                    distributions={"all": {"shape": "fixed"}}, tornado_country=None)
+    prov = u.tables()["provinces"]
+    for col in ("value_added_change", "value_added_change_pct", "employment_change_pct"):
+        np.testing.assert_allclose(prov[f"{col}_p05"], prov[col], rtol=1e-9, atol=1e-9)
+    tot = u.province_totals().set_index("province")
+    from tradeshock.analysis.provinces import province_summary
+
+    ref = province_summary(u.point).set_index("province")
+    np.testing.assert_allclose(tot.loc[ref.index, "value_added_change_pct_p95"],
+                               ref["value_added_change_pct"], rtol=1e-9)

@@ -73,3 +73,15 @@ def test_bad_distribution_in_scenario_names_the_field(monkeypatch, capsys, tmp_p
                           "--out", str(tmp_path / "o"))
     assert code == 1
     assert "settings.uncertainty.theta.all.shape: 'weibull' is not a distribution shape" in err
+
+
+def test_exposure_with_draws_writes_band_columns(monkeypatch, capsys, tmp_path):
+    out = tmp_path / "exp.csv"
+    code, text, err = _cli(monkeypatch, capsys, "exposure", "CAN", "--partner", "USA",
+                           "--no-cutoffs", "--draws", "2", "--out", str(out))
+    assert code == 0, err
+    df = pd.read_csv(out)
+    # baseline dependence metrics do not depend on θ: zero-width bands
+    assert (df["export_share_p05"] == df["export_share_p95"]).all()
+    code, _, err = _cli(monkeypatch, capsys, "exposure", "CAN", "--draws", "0")
+    assert code == 1 and "--draws: 0" in err

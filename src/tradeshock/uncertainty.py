@@ -358,7 +358,12 @@ class Uncertainty:
         return arr
 
     def _province_samples(self) -> np.ndarray | None:
-        """Province rows follow Canada's national sector changes (``analysis.provinces``)."""
+        """Province rows follow Canada's national sector changes (``analysis.provinces``).
+
+        Each sector's national change is split across provinces with the point result's
+        ``change_share`` (where the hit products are made; it depends on the measures, not on
+        θ); employment follows the national sector's percentage.
+        """
         prov = self._point_tables().get("provinces")
         out = self.samples.get("output")
         if prov is None or out is None or "CAN" not in self.point.world.countries:
@@ -367,9 +372,15 @@ class Uncertainty:
         k = w.countries.index("CAN")
         nat = out[:, k * w.n_sectors:(k + 1) * w.n_sectors, :]           # [draw, sector, 3]
         si = prov["sector"].map({s: j for j, s in enumerate(w.sectors)}).to_numpy()
-        va_pct, emp_pct = nat[:, si, 1], nat[:, si, 2]
-        va_change = prov["value_added_base"].to_numpy()[None, :] * va_pct / 100.0
-        return np.stack([va_change, va_pct, emp_pct], axis=2)
+        base = prov["value_added_base"].to_numpy(float)
+        split = prov["change_share" if "change_share" in prov else "share"].to_numpy(float)
+        nat_base = pd.Series(base).groupby(prov["sector"].to_numpy()).transform("sum").to_numpy()
+        va_change = split[None, :] * nat_base[None, :] * nat[:, si, 1] / 100.0
+        same = split == prov["share"].to_numpy(float)       # split like the baseline
+        with np.errstate(divide="ignore", invalid="ignore"):
+            va_pct = np.where(same[None, :], nat[:, si, 1],
+                              np.where(base[None, :] > 0, 100.0 * va_change / base[None, :], np.nan))
+        return np.stack([va_change, va_pct, nat[:, si, 2]], axis=2)
 
     def province_totals(self) -> pd.DataFrame | None:
         """Value added by province (all sectors): ``province, value_added_change_pct`` + bands."""
