@@ -4,6 +4,7 @@ by name, and the dashboard's catalogue loads from it."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -32,9 +33,12 @@ print("ok")
 
 @pytest.mark.slow
 def test_wheel_install_finds_scenarios_and_games_by_name(tmp_path):
+    src = tmp_path / "src-copy"                  # build from a copy: no build/ or egg-info here
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".git", ".venv", "out", "build", "dist",
+                                                             "*.egg-info", "__pycache__", ".*cache"))
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(wheels), str(ROOT)], check=True, cwd=tmp_path)
+    subprocess.run([sys.executable, "-m", "pip", "-q", "--disable-pip-version-check", "wheel", "--no-deps",
+                    "-w", str(wheels), str(src)], check=True, cwd=tmp_path)
     site = tmp_path / "site"
     wheel = next(wheels.glob("tradeshock-*.whl"))
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site),
