@@ -296,3 +296,9 @@ def test_provincial_real_income_adds_up_to_canada():
     canada = float(res.welfare().loc["CAN", "real_income"])
     assert total == pytest.approx(canada, abs=1e-9)
     assert "real" in s.attrs["price_basis"] and "nominal" in s.attrs["price_basis"]
+    # the run folder's table says in every column name which figures are real and which nominal
+    t = runner.result_tables(res)["province_summary"]
+    money = [c for c in t.columns if c.startswith(("value_added", "exports"))]
+    assert money and all("nominal" in c for c in money)
+    w = t["value_added_base_nominal_cad_mn"]
+    assert (t["real_income_change_pct_real"] * w).sum() / w.sum() == pytest.approx(canada, abs=1e-9)

@@ -287,7 +287,9 @@ def result_tables(result: Any, bands: bool = True) -> dict[str, pd.DataFrame]:
 
     ``welfare`` (percent), ``trade`` (by exporter, importer, sector), ``exports``, ``imports``
     (by partner), ``output`` (by country and sector), ``revenue``, ``measures`` (the applied
-    measures) and ``provinces`` when the province analysis is available for the world.
+    measures) and, when the province analysis is available for the world, ``provinces`` (by
+    province and sector, nominal C$ million) and ``province_summary`` (one row per province;
+    column names say which figures are real and which nominal).
 
     With elasticity draws (``result.uncertainty``) and ``bands``: the same tables with
     ``<column>_p05/_p50/_p95`` beside each changed quantity, plus ``theta_draws`` (draw,
@@ -316,6 +318,18 @@ def result_tables(result: Any, bands: bool = True) -> dict[str, pd.DataFrame]:
             prov = None
         if isinstance(prov, pd.DataFrame) and len(prov):
             t["provinces"] = prov
+            summary = result.provinces.summary().rename(columns={
+                "real_income_change_pct": "real_income_change_pct_real",
+                "value_added_base": "value_added_base_nominal_cad_mn",
+                "value_added_change": "value_added_change_nominal_cad_mn",
+                "value_added_change_pct": "value_added_change_pct_nominal",
+                "exports_usa_change": "exports_usa_change_nominal_cad_mn",
+                "exports_chn_change": "exports_chn_change_nominal_cad_mn",
+                "exports_other_change": "exports_other_change_nominal_cad_mn"})
+            summary.attrs["unit"] = ("real_income_change_pct_real: percent, deflated by Canada's "
+                                     "consumer price index (adds up to Canada's real income); "
+                                     "*_nominal*: numéraire units (world value added fixed)")
+            t["province_summary"] = summary
     return t
 
 
