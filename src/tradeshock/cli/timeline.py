@@ -22,6 +22,9 @@ def timeline_cmd(
                              help="Write the tidy table (date, region, kind, name, real_income_pct; "
                                   ".csv/.parquet/.json/.xlsx)"),
     report: Path = typer.Option(None, "--report", help="Write an HTML report with the charts"),
+    draws: int = typer.Option(None, "--draws", help="Re-solve the timeline for N draws of the trade "
+                              "elasticities: real income with p05/p50/p95 (docs/elasticities.md)"),
+    seed: int = typer.Option(0, "--seed", help="Seed of the elasticity draws"),
 ) -> None:
     """Solve the measures in force at every policy date and show real income over time."""
     from rich.console import Console
@@ -30,8 +33,22 @@ def timeline_cmd(
     from tradeshock.analysis.timeline import timeline
 
     con = Console()
+    if draws is not None:
+        from tradeshock.uncertainty import check_draws
+
+        check_draws(draws, "--draws")
     with con.status("solving the measures in force at each date …"):
         tl = timeline(world, start, end, monthly=monthly, provinces=provinces, deficits=deficits)
+    banded = None
+    if draws is not None:
+        from tradeshock.cli._tables import print_bands
+        from tradeshock.uncertainty import over_draws
+        from tradeshock.world import load_world
+
+        with con.status(f"solving the timeline for {draws} elasticity draws …"):
+            banded = over_draws(lambda w: timeline(w, start, end, monthly=monthly,
+                                                   provinces=provinces, deficits=deficits).data,
+                                load_world(world), draws, seed, keys=["date", "region"])
     ev = tl.events.set_index("date")
     wide = tl.wide("country")
     table = Table("date", *wide.columns, "measures that start (and end) that day",
@@ -56,8 +73,12 @@ def timeline_cmd(
               "counterfactual volumes).")
     if tl.coverage_note:
         con.print(f"[dim]{tl.coverage_note}[/]")
+    if banded is not None:
+        can = banded[banded["region"] == "CAN"]
+        can.attrs.update(banded.attrs)
+        print_bands(con, can, ["date"], "real_income_pct", 60, "Canada's real income by date, %")
     if out is not None:
-        write_table(tl.data, out)
+        write_table(tl.data if banded is None else banded, out)
         con.print(f"table: {out}")
     if report is not None:
         from tradeshock.report.html import write_report
