@@ -85,3 +85,19 @@ def test_exposure_with_draws_writes_band_columns(monkeypatch, capsys, tmp_path):
     assert (df["export_share_p05"] == df["export_share_p95"]).all()
     code, _, err = _cli(monkeypatch, capsys, "exposure", "CAN", "--draws", "0")
     assert code == 1 and "--draws: 0" in err
+
+
+def test_run_with_draws_keeps_every_table(monkeypatch, capsys, tmp_path):
+    """With bands, the run folder still has every table a plain run writes."""
+    from tradeshock import runner
+
+    res = runner.run_many(["us-universal-10"])[0]
+    plain = set(runner.result_tables(res))
+    from tradeshock.uncertainty import run_draws
+
+    res.uncertainty = run_draws(res.world, res.scenario, 2, backend="serial", point=res,
+                                tornado_country=None)
+    banded = runner.result_tables(res)
+    assert plain <= set(banded)
+    assert {"theta_draws", "draw_failures", "province_bands"} <= set(banded)
+    assert "value_added_change_pct_p95" in banded["province_bands"]

@@ -292,15 +292,18 @@ def result_tables(result: Any, bands: bool = True) -> dict[str, pd.DataFrame]:
     column names say which figures are real and which nominal).
 
     With elasticity draws (``result.uncertainty``) and ``bands``: the same tables with
-    ``<column>_p05/_p50/_p95`` beside each changed quantity, plus ``theta_draws`` (draw,
-    sector, θ, solved), ``draw_failures`` and ``tornado``.
+    ``<column>_p05/_p50/_p95`` beside each changed quantity, plus ``province_bands`` (value
+    added by province with its band), ``theta_draws`` (draw, sector, θ, solved),
+    ``draw_failures`` and ``tornado``.
     """
     u = getattr(result, "uncertainty", None)
     if bands and u is not None:
-        t = u.tables()
-        m = measures_table(result)
-        if m is not None:
-            t["measures"] = m
+        t = result_tables(result, bands=False)          # every table, then the banded ones
+        t.update(u.tables())
+        totals = u.province_totals()
+        if totals is not None:
+            totals.attrs["unit"] = "value added by province, percent change (nominal), 90% band"
+            t["province_bands"] = totals
         t["theta_draws"] = u.theta_table()
         t["draw_failures"] = u.failure_table()
         if u.tornado is not None:
