@@ -43,6 +43,8 @@ def test_run_shipped_scenario_matches_the_python_api(live):  # noqa: F811
     assert status == 200 and "attachment" in headers["Content-Disposition"]
     csv = pd.read_csv(io.BytesIO(body)).set_index("country")
     assert csv.loc["CAN", "real_income"] == pytest.approx(float(ref["CAN"]), abs=1e-9)
+    status, _, body = live.request(f"/api/runs/{j['key']}/province_summary.csv")
+    assert status == 200 and body.startswith(b"scenario,province")
     status, _, body = live.request(f"/api/runs/{j['key']}/welfare.parquet")
     assert pd.read_parquet(io.BytesIO(body)).shape[0] == csv.shape[0]
 

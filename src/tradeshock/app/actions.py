@@ -13,8 +13,21 @@ from tradeshock.app import service
 from tradeshock.app.jobs import JobPool
 
 #: Tables a run can be downloaded as (the names of :func:`tradeshock.runner.result_tables`).
-TABLES = ("welfare", "trade", "exports", "imports", "output", "revenue", "measures", "provinces")
-_FILE_RE = re.compile(r"^(?P<name>[a-z]+)\.(?P<fmt>csv|parquet|html|yaml)$")
+TABLES = (
+    "welfare",
+    "trade",
+    "exports",
+    "imports",
+    "output",
+    "revenue",
+    "measures",
+    "provinces",
+    "province_summary",
+    "theta_draws",
+    "draw_failures",
+    "tornado",
+)
+_FILE_RE = re.compile(r"^(?P<name>[a-z_]+)\.(?P<fmt>csv|parquet|html|yaml)$")
 
 
 def submit_run(pool: JobPool, data: Any) -> Any:

@@ -62,7 +62,17 @@ def downloads(keys: list[str], with_scenario: bool = True) -> html.Div:
     if with_scenario:
         links.append(html.A("scenario.yaml", href=f"{base}/scenario.yaml", download="", className="button"))
     rows = []
-    for t in ("welfare", "exports", "output", "provinces", "trade", "imports", "revenue", "measures"):
+    for t in (
+        "welfare",
+        "exports",
+        "output",
+        "province_summary",
+        "provinces",
+        "trade",
+        "imports",
+        "revenue",
+        "measures",
+    ):
         rows.append(
             html.Li(
                 [
