@@ -266,3 +266,14 @@ def test_withdrawal_drops_the_usmca_exemption(world):
 def test_bad_as_of_names_today():
     with pytest.raises(ScenarioError, match="YYYY-MM-DD"):
         Scenario.from_dict({"name": "x", "as_of": "yesterday"})
+
+
+def test_rates_below_the_floor_raise_instead_of_clipping(world):
+    # two ad-hoc cuts of 60 points each stack to -120%: an input error, never a silent -99%
+    sc = Scenario.from_dict({"name": "floor", "measures": [
+        {"tariff": {"imposer": "USA", "target": "CAN", "sectors": ["agriculture"], "add": -0.6,
+                    "label": "cut-a"}},
+        {"tariff": {"imposer": "USA", "target": "CAN", "sectors": ["agriculture"], "add": -0.6,
+                    "label": "cut-b"}}]})
+    with pytest.raises(ScenarioError, match=r"USA's applied tariff on CAN agriculture.*below -99%.*cut-a"):
+        sc.to_shock(world)

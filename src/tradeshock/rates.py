@@ -369,8 +369,13 @@ def _calibration(ms: Sequence[Measure], world, imp: str, exp: str, sidx: dict[st
         cited = m.scale_to.usd_million(cad_per_usd)
         if implied > 0:
             out[m.id] = cited / implied
+            capped = ""
+            if cited > implied and np.any(c * (cited / implied) > 1.0):
+                capped = ("; a product's coverage cannot exceed 100%, so those products are capped "
+                          "and the covered trade stays below the cited value")
             notes.append(f"{m.id}: coverage scaled by {cited / implied:.3f} so {imp}<-{exp} covered trade "
-                         f"matches the cited US${cited:,.0f}M (list x mix implied US${implied:,.0f}M)")
+                         f"matches the cited US${cited:,.0f}M (list x mix implied US${implied:,.0f}M)"
+                         + capped)
     return out
 
 
@@ -501,8 +506,28 @@ def compile_measures(world, measures: Iterable[Measure], *, cad_per_usd: float =
     eye = np.eye(len(countries), dtype=bool)[:, :, None]
     added = np.where(eye, 0.0, added)
     comp.added = added
-    comp.tariffs = np.maximum(world.tariffs + added, -0.99)
+    comp.tariffs = world.tariffs + added
+    _check_floor(comp, measures)
     return comp
+
+
+#: The lowest applied rate the compiler accepts (a subsidy of 99%); below it is an input error.
+RATE_FLOOR = -0.99
+
+
+def _check_floor(comp: Compiled, measures: Sequence[Measure]) -> None:
+    """Raise (never clip) when the measures take an applied tariff below :data:`RATE_FLOOR`."""
+    low = comp.tariffs < RATE_FLOOR
+    if not np.any(low):
+        return
+    w = comp.world
+    n, i, j = np.argwhere(low)[0]
+    imp, exp = w.countries[n], w.countries[i]
+    ids = [m.id for m in measures if m.imposer == imp and m.hits(exp)]
+    raise ScenarioError(f"the measures take {imp}'s applied tariff on {exp} {w.sectors[j]} to "
+                        f"{comp.tariffs[n, i, j]:.1%} (below {RATE_FLOOR:.0%}; measures on the pair: "
+                        f"{', '.join(ids) or 'none'}); check the signs of 'add' (points added, "
+                        "0.25 = 25 points) and 'rate' (the new applied rate)")
 
 
 # ------------------------------------------------------------------ public API
