@@ -59,7 +59,8 @@ def test_a_built_wheel_runs_shipped_scenarios_and_games_by_name(tmp_path):
     code = ("import tradeshock, pathlib; from tradeshock.scenario import list_scenarios;"
             "from tradeshock.analysis.game import Game;"
             "assert pathlib.Path(tradeshock.__file__).is_relative_to(pathlib.Path(r'%s'));"
-            "print(len(list_scenarios())); print(Game.load('canada-between-giants').name)" % site)
+            "print(len(list_scenarios())); print(Game.load('canada-between-giants').name)").replace(
+                "%s", str(site))
     out = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True,
                          text=True, check=True)
     n, game = out.stdout.split("\n")[:2]

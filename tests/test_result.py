@@ -13,8 +13,8 @@ from tradeshock import Shock, simulate
 from tradeshock.errors import DataError
 from tradeshock.model import solve
 from tradeshock.model.welfare import cp_decomposition, real_income
-from tradeshock.simulate import resolved_baseline
 from tradeshock.shock import QuotaRent
+from tradeshock.simulate import resolved_baseline
 from tradeshock.synthetic import random_world
 
 

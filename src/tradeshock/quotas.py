@@ -57,7 +57,7 @@ def quota_spec(world: World, q: Quota) -> QuotaSpec:
 
 
 def quota_volume(res, q: Quota) -> float:
-    """Counterfactual volume of quota ``q`` in result ``res`` (see :func:`tradeshock.model.quotas.quota_volume`)."""
+    """Counterfactual volume of quota ``q`` in ``res`` (:func:`tradeshock.model.quotas.quota_volume`)."""
     return _volume(quota_spec(res.world, q), res.flows_base, res.flows_cf, res.c_hat)
 
 

@@ -38,102 +38,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tradeshock import shipped
 from tradeshock._version import __version__
 from tradeshock.errors import ScenarioError, TradeshockError, unknown
 from tradeshock.output import check_folder, staged_folder
 from tradeshock.report.html import write_report
 from tradeshock.report.tables import measures_table
 from tradeshock.resolve import check_deficits as _check_deficits
+from tradeshock.resolve import list_scenarios, load_scenario, scenario_path, with_as_of, world_for
 from tradeshock.result import Result, ResultSet, as_result_set
-from tradeshock.scenario import Scenario, find_scenario
 from tradeshock.simulate import simulate
-from tradeshock.world import World, load_world
 
 #: Output formats ``write_outputs`` understands (html = the report).
 FORMATS: tuple[str, ...] = ("html", "csv", "parquet", "xlsx")
 
-#: Suffixes tried when a scenario is given by name.
-_SUFFIXES = (".yaml", ".yml", ".toml")
-
-
-
 # ------------------------------------------------------------------ scenarios
-def list_scenarios() -> list[str]:
-    """Names of the scenarios that can be given by name (shipped and ``./scenarios``)."""
-    return shipped.names("scenario")
-
-
-def scenario_path(ref: str | os.PathLike[str]) -> Path:
-    """The file of a scenario given as a path or a shipped name.
-
-    Raises
-    ------
-    ScenarioError
-        Neither a file nor a known name; the message lists close names.
-
-    """
-    p = Path(ref)
-    if p.is_file():
-        return p
-    if p.is_dir():
-        raise ScenarioError(f"scenario {str(ref)!r} is a folder; give a scenario file (.yaml or .toml)")
-    if p.suffix in _SUFFIXES and (p.parent != Path(".") or p.is_absolute()):
-        if not p.is_file():
-            raise ScenarioError(f"scenario file {str(ref)!r} not found")
-        return p
-    try:
-        return find_scenario(p.stem if p.suffix in _SUFFIXES else str(ref))
-    except ScenarioError:
-        pass
-    names = list_scenarios()
-    if not names:
-        raise ScenarioError(f"unknown scenario {str(ref)!r}: no such file, and no shipped scenarios "
-                            "were found; give a path to a .yaml/.toml file")
-    raise ScenarioError(unknown("scenario", str(ref), names, "scenario files or shipped names")
-                        + "; give a path to a .yaml/.toml file or a shipped name")
-
-
-def load_scenario(ref: Any) -> Any:
-    """A :class:`~tradeshock.scenario.Scenario` from a Scenario, a path or a shipped name."""
-    if isinstance(ref, (str, os.PathLike)):
-        return Scenario.load(scenario_path(ref))
-    if isinstance(ref, dict):
-        return Scenario.from_dict(ref, source="<dict>")
-    return ref
-
-
-def _with_as_of(scenario: Any, as_of: Any) -> Any:
-    """A copy of ``scenario`` that takes the measures in force on ``as_of``."""
-    if as_of is None:
-        return scenario
-    from tradeshock.measures.library import as_date
-
-    try:
-        day = as_of if isinstance(as_of, _dt.date) else as_date(str(as_of))
-    except ScenarioError:
-        raise ScenarioError(f"--as-of {as_of!r} is not a date; use YYYY-MM-DD (e.g. 2026-03-01) "
-                            "or 'today'") from None
-    return scenario.model_copy(update={"as_of": day})
-
-
-# ------------------------------------------------------------------ solving
-def _world_for(scenario: Any, world: Any, cache: dict[str, Any]) -> Any:
-    if isinstance(world, World):
-        name = world.name
-        cache.setdefault(name, world)
-    else:
-        name = world or getattr(scenario, "world", None) or "default"
-    if name not in cache:
-        cache[name] = load_world(name)
-    w = cache[name]
-    theta = getattr(getattr(scenario, "settings", None), "elasticities", None)
-    if theta:
-        key = f"{name}|{theta}"
-        if key not in cache:
-            cache[key] = w.with_elasticities(theta)
-        w = cache[key]
-    return w
+# Scenario, world and deficit resolution live in tradeshock.resolve; re-exported here.
 
 
 def check_deficits(deficits: str | None) -> None:
@@ -231,13 +150,13 @@ def run_many(scenarios: Sequence[Any], world: Any = None, as_of: Any = None, *,
 
         check_draws(draws, "--draws")
     check_deficits(deficits)
-    loaded = [_with_as_of(load_scenario(s), as_of) for s in scenarios]
-    ref_sc = _with_as_of(load_scenario(against), as_of) if against is not None else None
+    loaded = [with_as_of(load_scenario(s), as_of) for s in scenarios]
+    ref_sc = with_as_of(load_scenario(against), as_of) if against is not None else None
     worlds: dict[str, Any] = {}
     refs: dict[tuple[str, str], Any] = {}
 
     def solve(sc: Any) -> Any:
-        res = simulate(_world_for(sc, world, worlds), sc, deficits=deficits, tol=tol)
+        res = simulate(world_for(sc, world, worlds), sc, deficits=deficits, tol=tol)
         res.meta["scenario_source"] = str(getattr(sc, "source", "") or "")
         return res
 

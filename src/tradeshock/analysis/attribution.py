@@ -31,61 +31,20 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from tradeshock.errors import ScenarioError
+from tradeshock.resolve import load_scenario, scenario_deficits, world_for
 
 #: Default largest number of measures attributed exactly (2^10 = 1024 solves).
 EXACT_MAX = 10
 
 # ----------------------------------------------------------------------------- helpers
-def load_scenario(spec: Any) -> Any:
-    """A :class:`~tradeshock.scenario.Scenario` from an object, a mapping, a path or a name.
-
-    Names are resolved like ``extends`` (:func:`tradeshock.scenario.find_scenario`: the working
-    directory, ``./scenarios/``, then the shipped scenarios).
-    """
-    if hasattr(spec, "to_shock") and hasattr(spec, "measure_labels"):
-        return spec  # a Scenario, or any object with the same two methods
-    from tradeshock.scenario import Scenario
-
-    if isinstance(spec, Mapping):
-        return Scenario.from_dict(dict(spec), source="<dict>")
-    path = Path(str(spec))
-    if not path.exists():
-        from tradeshock.scenario import find_scenario
-
-        path = find_scenario(str(spec))
-    return Scenario.load(path)
-
-
-def scenario_deficits(scenario: Any, default: str = "fixed") -> str:
-    """The deficit treatment a scenario asks for (``fixed`` when it says nothing)."""
-    settings = getattr(scenario, "settings", None)
-    d = getattr(settings, "deficits", None) if settings is not None else None
-    if d is None and isinstance(settings, Mapping):
-        d = settings.get("deficits")
-    d = getattr(d, "value", d)
-    return str(d) if d else default
-
-
-def scenario_world(scenario: Any, world: Any = None) -> Any:
-    """The World to use: the one given, or the scenario's named world (default ``default``).
-
-    A scenario's ``settings.elasticities`` selects the world's alternative elasticity set.
-    """
-    from tradeshock.world import World, load_world
-
-    if isinstance(world, World):
-        return world
-    name = world or getattr(scenario, "world", None) or "default"
-    w = load_world(str(name))
-    elast = getattr(getattr(scenario, "settings", None), "elasticities", None)
-    return w.with_elasticities(str(elast)) if elast else w
+# load_scenario, scenario_deficits and scenario_world come from tradeshock.resolve (one resolver).
+scenario_world = world_for
 
 
 def solve_batch(world: Any, shocks: Sequence[Any], *, deficits: str = "fixed",

@@ -283,7 +283,8 @@ def attribute_cmd(
 # -------------------------------------------------------------------------------- game
 def game_cmd(
     game: str = typer.Argument("canada-between-giants",
-                               help="Game file, or the name of a shipped game (or of one in ./scenarios/games/)."),
+                               help="Game file, or the name of a shipped game (or of one in "
+                                    "./scenarios/games/)."),
     world: str = typer.Option(None, "--world", "-w", help="World name (default: the game's)."),
     out: Path = typer.Option(None, "--out", "-o",
                              help="Write the tidy payoff table (.csv/.parquet/.json/.xlsx)."),

@@ -22,7 +22,7 @@ class ReportAccessor:
         self._obj = obj
 
     def __call__(self, path: str | os.PathLike[str], **kw: Any) -> Path:
-        """Write the self-contained HTML report to ``path`` (see :func:`~tradeshock.report.html.write_report`)."""
+        """Write the self-contained HTML report to ``path`` (:func:`~tradeshock.report.html.write_report`)."""
         return write_report(self._obj, path, **kw)
 
     def html(self, **kw: Any) -> str:
