@@ -41,7 +41,7 @@ import pandas as pd
 from tradeshock._version import __version__
 from tradeshock.errors import ScenarioError, TradeshockError, unknown
 from tradeshock.output import check_folder, staged_folder
-from tradeshock.report.html import write_report
+from tradeshock.report.html import failure_message, write_report
 from tradeshock.report.tables import measures_table
 from tradeshock.resolve import check_deficits as _check_deficits
 from tradeshock.resolve import list_scenarios, load_scenario, scenario_path, with_as_of, world_for
@@ -434,13 +434,18 @@ def write_outputs(results: Sequence[Any], out: str | os.PathLike[str],
     (``report.html``: an overview with one card per scenario and the side-by-side comparison;
     ``report_files/``: one page per scenario and the shared assets) and into stacked tables
     with a ``scenario`` column.
+
+    A report section that raises does not stop the run: every file is written (the report with
+    a notice in place of the section), ``run.json`` lists it under ``report_failures``, and then
+    a :class:`~tradeshock.errors.TradeshockError` names it, so the CLI exits non-zero.
     """
     fmts = check_formats(formats)
     folder = prepare_out(out)
     with staged_folder(folder) as tmp:
         files: list[str] = []
+        failures: list[dict[str, str]] = []
         if "html" in fmts:
-            write_report(as_result_set(results), tmp / "report.html", **report_kw)
+            write_report(as_result_set(results), tmp / "report.html", failures=failures, **report_kw)
             files.append("report.html")
             if (tmp / "report_files").is_dir():       # several scenarios: pages + shared assets
                 files.append("report_files")
@@ -448,8 +453,11 @@ def write_outputs(results: Sequence[Any], out: str | os.PathLike[str],
         if table_fmts:
             files += write_tables(stacked_tables(results), tmp, table_fmts)
         record = run_record(results, files, argv if argv is not None else sys.argv)
+        record["report_failures"] = failures           # sections that raised (empty: none)
         (tmp / "run.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
                                       encoding="utf-8")
+    if failures:
+        raise TradeshockError(failure_message(failures, folder / "report.html"))
     return folder
 
 

@@ -27,7 +27,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
@@ -77,18 +77,62 @@ class Settings(BaseModel):
     cusma: bool = True
 
 
-class Entry(BaseModel):
-    """One item of a scenario's ``measures`` list, validated.
+Codes = str | list[str] | None
 
-    ``kind`` is ``ref``/``tariff``/``quota`` (compiled through the rates engine as a
-    :class:`Measure`) or ``trade_cost``/``embargo`` (applied to the shock directly).
-    """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-    kind: str
+class MeasureEntry(BaseModel):
+    """A ``ref``, ``tariff`` or ``quota`` entry: a :class:`Measure` compiled by the rates engine."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
+    kind: Literal["ref", "tariff", "quota"]
     label: str
-    measure: Measure | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
+    measure: Measure
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """No direct shock parameters (the measure carries everything)."""
+        return {}
+
+
+class _CostEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str
+    sectors: list[str] | None = None
+    source: Any = None
+    note: str | None = None
+
+    @property
+    def measure(self) -> None:
+        """Cost entries act on the shock directly, not through a library measure."""
+        return None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The entry's fields as a mapping (the verb's keyword arguments plus source/note)."""
+        return self.model_dump(exclude={"kind", "label"}, exclude_none=True)
+
+
+class TradeCostEntry(_CostEntry):
+    """A ``trade_cost`` entry: iceberg costs ``exporter`` → ``importer`` scaled by ``1 + change``."""
+
+    kind: Literal["trade_cost"] = "trade_cost"
+    importer: Codes = None
+    exporter: Codes = None
+    change: float
+    symmetric: bool = False
+    uncertain: bool = False
+
+
+class EmbargoEntry(_CostEntry):
+    """An ``embargo`` entry: imports of ``imposer`` from ``target`` stopped (π' = 0 exactly)."""
+
+    kind: Literal["embargo"] = "embargo"
+    imposer: Codes = None
+    target: Codes = None
+
+
+#: One item of a scenario's ``measures`` list, validated: a union discriminated by ``kind``.
+Entry = Annotated[MeasureEntry | TradeCostEntry | EmbargoEntry, Field(discriminator="kind")]
 
 
 class Scenario(BaseModel):
@@ -427,7 +471,7 @@ def _entry(raw: Any, k: int, source: str, name: str, as_of: dt.date | None) -> E
         if str(ident) not in lib:
             raise ScenarioError(f"{where}: {unknown('measure id', ident, lib.measures, f'{fld}.ref')}")
         m = lib.get(str(ident))
-        return Entry(kind="ref", label=str(label or m.id), measure=m)
+        return MeasureEntry(kind="ref", label=str(label or m.id), measure=m)
     spec = body[kind]
     if not isinstance(spec, dict):
         raise ScenarioError(f"{where}: {fld}.{kind} must be a mapping of fields, got {spec!r}")
@@ -438,7 +482,7 @@ def _entry(raw: Any, k: int, source: str, name: str, as_of: dt.date | None) -> E
     return _tariff_entry(kind, spec, label, where, fld, source, name, as_of, line)
 
 
-def _cost_entry(kind: str, spec: dict, label: str, where: str, fld: str) -> Entry:
+def _cost_entry(kind: str, spec: dict, label: str, where: str, fld: str) -> TradeCostEntry | EmbargoEntry:
     alias = {"from": "exporter", "to": "importer"}
     spec = {alias.get(k, k): v for k, v in spec.items()}
     allowed = ({"importer", "exporter", "sectors", "change", "symmetric", "source", "note", "uncertain"}
@@ -467,7 +511,8 @@ def _cost_entry(kind: str, spec: dict, label: str, where: str, fld: str) -> Entr
     for k in ("source", "note", "uncertain"):
         if k in spec:
             params[k] = spec[k]
-    return Entry(kind=kind, label=label, params=params)
+    cls = TradeCostEntry if kind == "trade_cost" else EmbargoEntry
+    return cls(label=label, **params)
 
 
 #: Fields of a ``trade_cost`` entry that takes its size from a gravity estimate.
@@ -569,7 +614,7 @@ def _tariff_entry(kind: str, spec: dict, label: str, where: str, fld: str, sourc
             _number(q[k], where, f"{fld}.quota.{k}", low=-1.0)
         rec["quota"] = q
     m = validate_measure(rec, file=source, context=fld)
-    return Entry(kind=kind, label=label, measure=m)
+    return MeasureEntry(kind=kind, label=label, measure=m)
 
 
 def _check_as_of(day: dt.date, where: str) -> dt.date:
@@ -704,4 +749,4 @@ def validate_file(path: str | Path) -> Scenario:
     return sc
 
 
-__all__ = ["Entry", "Scenario", "Settings", "find_scenario", "list_scenarios", "validate_file"]
+__all__ = ["EmbargoEntry", "Entry", "MeasureEntry", "Scenario", "TradeCostEntry", "Settings", "find_scenario", "list_scenarios", "validate_file"]

@@ -39,6 +39,8 @@ class ReportContext:
     options: dict[str, Any] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
     strict: bool = False
+    #: Sections that raised: ``{"section", "title", "scenario", "error"}`` each (see html.py).
+    failures: list[dict[str, str]] = field(default_factory=list)
 
     # ------------------------------------------------------------ helpers
     @staticmethod

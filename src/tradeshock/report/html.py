@@ -60,6 +60,9 @@ def render_sections(result: Any, ctx: ReportContext, prefix: str = "") -> list[t
         except Exception as exc:
             if ctx.strict:
                 raise
+            ctx.failures.append({"section": section_id(mod), "title": str(mod.TITLE),
+                                 "scenario": tables.scenario_name(result),
+                                 "error": f"{exc.__class__.__name__}: {exc}"})
             frag = (f'<p class="warn">This section could not be rendered: '
                     f"{ctx.esc(exc.__class__.__name__)}: {ctx.esc(exc)}</p>"
                     f"<!-- {ctx.esc(traceback.format_exc())} -->")
@@ -69,15 +72,19 @@ def render_sections(result: Any, ctx: ReportContext, prefix: str = "") -> list[t
 
 
 def render_report(results: Any | Sequence[Any], *, title: str | None = None, home: str = "CAN",
-                  strict: bool = False, **options: Any) -> str:
+                  strict: bool = False, failures: list[dict[str, str]] | None = None,
+                  **options: Any) -> str:
     """The report of one result as one self-contained HTML page.
 
     Several results are rendered as one long page (the comparison, then every scenario's
     sections) for callers that need a single text; :func:`write_report` writes them as an
-    overview plus one page per scenario instead.
+    overview plus one page per scenario instead. A section that raises is shown as a notice and
+    recorded in ``failures`` (when a list is given); ``strict=True`` re-raises instead.
     """
     many = _as_list(results)
     ctx = ReportContext(home=home, strict=strict, options=options)
+    if failures is not None:
+        ctx.failures = failures
     blocks: list[tuple[str, str, str, int]] = []  # anchor, title, html, level
     if len(many) > 1:
         from tradeshock.report.compare import render_comparison
@@ -113,7 +120,8 @@ def page_name(k: int, result: Any) -> str:
 
 
 def render_site(results: Sequence[Any], path: str | os.PathLike[str], *, title: str | None = None,
-                home: str = "CAN", strict: bool = False, **options: Any) -> dict[str, str]:
+                home: str = "CAN", strict: bool = False, failures: list[dict[str, str]] | None = None,
+                **options: Any) -> dict[str, str]:
     """The pages of a multi-scenario report: ``{relative path: html text}`` (assets excluded).
 
     ``report.html`` (the overview) links to ``report_files/<k>-<name>.html``; every page loads
@@ -123,6 +131,8 @@ def render_site(results: Sequence[Any], path: str | os.PathLike[str], *, title: 
     path = Path(path)
     folder = files_folder(path).name
     ctx = ReportContext(home=home, strict=strict, options=options)
+    if failures is not None:
+        ctx.failures = failures
     from tradeshock.report.compare import render_comparison
 
     names = [page_name(k, r) for k, r in enumerate(many, 1)]
@@ -178,7 +188,8 @@ def _cards(results: list[Any], links: list[str], ctx: ReportContext) -> str:
     return f'<div class="cards">{"".join(out)}</div>'
 
 
-def write_report(result: Any | Sequence[Any], path: str | os.PathLike[str], **kw: Any) -> Path:
+def write_report(result: Any | Sequence[Any], path: str | os.PathLike[str], *,
+                 failures: list[dict[str, str]] | None = None, **kw: Any) -> Path:
     """Write the HTML report of ``result`` (or several results: an overview and their pages).
 
     One result: one self-contained file at ``path``. Several: ``path`` is the overview and
@@ -187,18 +198,33 @@ def write_report(result: Any | Sequence[Any], path: str | os.PathLike[str], **kw
     half-written report. Keyword arguments go to :func:`render_report` / :func:`render_site`
     (``title``, ``home``, ``strict``, ``sections``, and options read by sections). Returns
     ``path``.
+
+    Raises
+    ------
+    TradeshockError
+        A section raised: the report is still written, with a notice in place of the section,
+        and then this error names the failed sections. Pass a ``failures`` list to collect them
+        instead (the runner does, to list them in ``run.json`` before failing).
     """
     path = Path(path)
     many = _as_list(result)
+    collect = failures if failures is not None else []
+    _write_report(many, path, collect, **kw)
+    if collect and failures is None:
+        raise TradeshockError(failure_message(collect, path))
+    return path
+
+
+def _write_report(many: list[Any], path: Path, failures: list[dict[str, str]], **kw: Any) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise TradeshockError(f"cannot write the report to {path}: {exc.strerror or exc}; "
                               "choose a writable folder") from None
     if len(many) == 1:
-        _write_text(render_report(many[0], **kw), path)
-        return path
-    pages = render_site(many, path, **kw)
+        _write_text(render_report(many[0], failures=failures, **kw), path)
+        return
+    pages = render_site(many, path, failures=failures, **kw)
     folder = files_folder(path)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=path.parent))
     try:
@@ -218,7 +244,6 @@ def write_report(result: Any | Sequence[Any], path: str | os.PathLike[str], **kw
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _write_text(pages[path.name], path)
-    return path
 
 
 def _write_text(text: str, path: Path) -> None:
@@ -236,6 +261,14 @@ def _write_text(text: str, path: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def failure_message(failures: Sequence[dict[str, str]], where: Any) -> str:
+    """One line naming each failed report section (for the CLI and ``run.json``)."""
+    parts = [f"{f['section']} ({f['scenario']}): {f['error']}" for f in failures]
+    return (f"{len(parts)} report section(s) failed: " + "; ".join(parts)
+            + f"; {where} was written with a notice in their place (see run.json); "
+            "run with --debug for the traceback")
 
 
 def _umask() -> int:

@@ -34,7 +34,9 @@ function and present the numbers. Money is US$ million of the world's base year 
 prices unless labelled; percentages are labelled as such.
 
 A section that raises is replaced by a visible notice naming the error (the rest of the report
-still renders); ``write_report(..., strict=True)`` re-raises instead (the tests use it).
+still renders), and then the failure fails: ``write_report`` raises a ``TradeshockError`` naming
+the section once the file is written, and a run lists it in ``run.json`` (``report_failures``)
+so the CLI exits non-zero. ``write_report(..., strict=True)`` re-raises at once instead.
 
 Registry
 --------
