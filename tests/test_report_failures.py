@@ -50,13 +50,14 @@ def test_write_report_writes_then_raises(result, tmp_path, broken_section):
 
 
 def test_run_json_lists_the_failure_and_the_run_fails(result, tmp_path, broken_section):
+    out = tmp_path / "run"
     with pytest.raises(TradeshockError, match="unguarded"):
-        write_outputs([result], tmp_path, ["html", "csv"], argv=["test"])
-    record = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
+        write_outputs([result], out, ["html", "csv"], argv=["test"])
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     (fail,) = record["report_failures"]
     assert fail["section"] == "unguarded" and fail["scenario"] == "custom shock"
     assert fail["error"].startswith("DataError")
-    assert (tmp_path / "report.html").is_file() and (tmp_path / "welfare.csv").is_file()
+    assert (out / "report.html").is_file() and (out / "welfare.csv").is_file()
 
 
 def test_a_clean_run_records_no_failures(result, tmp_path):
@@ -67,11 +68,12 @@ def test_a_clean_run_records_no_failures(result, tmp_path):
 def test_the_cli_exits_non_zero(tmp_path, broken_section, monkeypatch, capsys):
     from tradeshock.cli import main
 
+    out = tmp_path / "run"
     monkeypatch.setattr("sys.argv", ["tradeshock", "run", "china-canola-retaliation-2025", "--out",
-                                     str(tmp_path), "--format", "html", "--quiet"])
+                                     str(out), "--format", "html", "--quiet"])
     with pytest.raises(SystemExit) as exit_info:
         main()
     assert exit_info.value.code == 1
     assert "report section(s) failed: unguarded" in capsys.readouterr().err
-    record = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert [f["section"] for f in record["report_failures"]] == ["unguarded"]

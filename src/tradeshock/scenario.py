@@ -118,9 +118,16 @@ class TradeCostEntry(_CostEntry):
     kind: Literal["trade_cost"] = "trade_cost"
     importer: Codes = None
     exporter: Codes = None
-    change: float
+    change: float | None = None
     symmetric: bool = False
     uncertain: bool = False
+    # a size taken from a stored gravity estimate instead of ``change`` (tradeshock.gravity)
+    from_estimate: str | None = None
+    direction: str | None = None
+    share: float | None = None
+    net_of_tariffs: bool | None = None
+    theta: float | None = None
+    estimate: dict[str, Any] | None = None
 
 
 class EmbargoEntry(_CostEntry):
@@ -749,4 +756,5 @@ def validate_file(path: str | Path) -> Scenario:
     return sc
 
 
-__all__ = ["EmbargoEntry", "Entry", "MeasureEntry", "Scenario", "TradeCostEntry", "Settings", "find_scenario", "list_scenarios", "validate_file"]
+__all__ = ["EmbargoEntry", "Entry", "MeasureEntry", "Scenario", "TradeCostEntry", "Settings", "find_scenario",
+           "list_scenarios", "validate_file"]

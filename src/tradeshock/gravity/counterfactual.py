@@ -248,7 +248,7 @@ def scenario_effect_draws(scenario: Any, world: World | None = None, n: int = 50
     try:
         for k, b in enumerate(draws):
             for e in entries:
-                e.params["share"] = base_share[e.label] * float(b) / float(e.params["estimate"]["estimate"])
+                e.share = base_share[e.label] * float(b) / float(e.params["estimate"]["estimate"])
             wd = w if theta_draws is None else w.replace(theta=theta_draws[k])
             r = simulate(wd, scenario.to_shock(wd))
             wf = r.welfare()["real_income"]
@@ -256,5 +256,5 @@ def scenario_effect_draws(scenario: Any, world: World | None = None, n: int = 50
             rows.append({"draw": k, "beta": float(b), **{c: float(wf[c]) for c in sel}})
     finally:
         for e in entries:
-            e.params["share"] = base_share[e.label]
+            e.share = base_share[e.label]
     return pd.DataFrame(rows)
