@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RAW ?= ../shared/data/raw
 
-.PHONY: demo test test-all bench load data docs clean
+.PHONY: demo test test-all typecheck bench load data docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -23,8 +23,12 @@ demo: $(STAMP)
 	$(BIN)/tradeshock demo --out out
 	@echo "open out/report.html in a browser (one file, works offline)"
 
-test: $(STAMP) $(VENV)/.chromium
+test: $(STAMP) $(VENV)/.chromium typecheck
 	$(BIN)/python -m pytest -q -n 2 -m 'not slow'
+
+# mypy on the modules listed in pyproject.toml [tool.mypy] (the layer above model/).
+typecheck: $(STAMP)
+	$(BIN)/python -m mypy
 
 test-all: $(STAMP) $(VENV)/.chromium
 	$(BIN)/python -m pytest -q -n 2 -m ""

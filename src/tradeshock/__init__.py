@@ -43,6 +43,7 @@ _early_signals()
 
 
 import importlib  # noqa: E402
+import types  # noqa: E402
 from typing import Any  # noqa: E402
 
 from tradeshock._version import __version__  # noqa: E402
@@ -54,7 +55,6 @@ _API: dict[str, str] = {
     "list_worlds": "tradeshock.world",
     # shocks and the engine
     "Shock": "tradeshock.shock",
-    "simulate": "tradeshock.simulate",
     "Result": "tradeshock.result",
     # measures and scenarios
     "Scenario": "tradeshock.scenario",
@@ -75,11 +75,28 @@ _API: dict[str, str] = {
     "ConvergenceError": "tradeshock.errors",
 }
 
-__all__ = sorted(_API) + ["__version__"]
+__all__ = sorted([*_API, "simulate"]) + ["__version__"]
 
-# ``simulate`` is both a submodule and the package's main verb. Importing the submodule binds the
-# *module* to ``tradeshock.simulate``; bind the function eagerly so the verb always wins.
-from tradeshock.simulate import simulate  # noqa: E402, F401
+
+class _Package(types.ModuleType):
+    """The package module: ``tradeshock.simulate`` is always the verb, loaded on first use.
+
+    ``simulate`` is both a submodule and the package's main verb. Importing the submodule makes
+    the import system bind the *module* as the package attribute; this property ignores that
+    binding, so ``ts.simulate(...)`` is the function whatever was imported first, and nothing
+    is imported until it is used (``import tradeshock`` loads no NumPy).
+    """
+
+    @property
+    def simulate(self) -> Any:
+        return importlib.import_module("tradeshock.simulate").simulate
+
+    @simulate.setter
+    def simulate(self, value: Any) -> None:  # the submodule binding: the verb wins
+        pass
+
+
+_sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str) -> Any:

@@ -238,8 +238,12 @@ def _local_client(workers: int) -> Any:
     the cluster is kept for the session and reused by later calls with the same worker count;
     :func:`close_dask` (also run at exit) stops it.
     """
-    import dask
-    from dask.distributed import Client, LocalCluster
+    try:
+        import dask
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise TradeshockError("backend='dask' needs Dask distributed: pip install 'tradeshock[dask]' "
+                              "(or use backend='processes')") from None
 
     with _DASK_LOCK:
         client = _DASK.get("client")
@@ -367,7 +371,7 @@ def solve_many(world: World, shocks: Sequence[Any], deficits: Deficits = "fixed"
     if workers is not None and int(workers) < 1:
         raise TradeshockError(f"solve_many: workers={workers!r}; need at least 1")
     if not tasks:
-        outcomes = []
+        outcomes: list[tuple] = []
     elif backend == "serial" or (backend == "processes" and (len(tasks) == 1 or workers == 1)):
         outcomes = []
         for t in tasks:
@@ -395,7 +399,7 @@ def solve_many(world: World, shocks: Sequence[Any], deficits: Deficits = "fixed"
     return results
 
 
-def _solve_quotas(world: World, shock: Any, scenario: Any, label: str, deficits: str,
+def _solve_quotas(world: World, shock: Any, scenario: Any, label: str, deficits: Deficits,
                   solver_kw: dict) -> Any:
     """Solve one shock with tariff-rate quotas through ``simulate`` (the quota fixed point)."""
     kw = {k: solver_kw[k] for k in ("tol", "max_iter") if k in solver_kw}
@@ -537,6 +541,7 @@ def solve_draws(world: World, shock: Any, thetas: Any, deficits: str = "fixed",
     if backend not in BACKENDS:
         raise TradeshockError(f"solve_draws: backend={backend!r} is not one of "
                               f"{', '.join(BACKENDS)}" + did_you_mean(str(backend), BACKENDS))
+    deficits = check_deficits(deficits or "fixed")
     prepared = _prepare(world, [shock], deficits)
     shock0, _, label = prepared[0]
     if getattr(shock0, "quotas", None):

@@ -262,6 +262,12 @@ class Result:
         df.attrs["unit"] = "percent change vs re-solved baseline"
         return df
 
+    def to_xarray(self) -> Any:
+        """The result as a labelled ``xarray.Dataset`` (:func:`tradeshock.xarrays.result_dataset`)."""
+        from tradeshock.xarrays import result_dataset  # xarray loads only when asked for
+
+        return result_dataset(self)
+
     def to_frame(self) -> pd.DataFrame:
         """:meth:`welfare` as a flat table, one row per country (``country`` a column)."""
         df = self.welfare().reset_index()

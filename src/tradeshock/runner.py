@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -49,7 +50,7 @@ from tradeshock.result import Result, ResultSet, as_result_set
 from tradeshock.simulate import simulate
 
 #: Output formats ``write_outputs`` understands (html = the report).
-FORMATS: tuple[str, ...] = ("html", "csv", "parquet", "xlsx")
+FORMATS: tuple[str, ...] = ("html", "csv", "parquet", "xlsx", "duckdb")
 
 # ------------------------------------------------------------------ scenarios
 # Scenario, world and deficit resolution live in tradeshock.resolve; re-exported here.
@@ -149,14 +150,14 @@ def run_many(scenarios: Sequence[Any], world: Any = None, as_of: Any = None, *,
         from tradeshock.uncertainty import check_draws
 
         check_draws(draws, "--draws")
-    check_deficits(deficits)
+    treatment = None if deficits is None else _check_deficits(deficits, error=ScenarioError)
     loaded = [with_as_of(load_scenario(s), as_of) for s in scenarios]
     ref_sc = with_as_of(load_scenario(against), as_of) if against is not None else None
     worlds: dict[str, Any] = {}
     refs: dict[tuple[str, str], Any] = {}
 
     def solve(sc: Any) -> Any:
-        res = simulate(world_for(sc, world, worlds), sc, deficits=deficits, tol=tol)
+        res = simulate(world_for(sc, world, worlds), sc, deficits=treatment, tol=tol)
         res.meta["scenario_source"] = str(getattr(sc, "source", "") or "")
         return res
 
@@ -298,7 +299,11 @@ def _cell(v: Any) -> Any:
 
 
 def write_tables(tables: dict[str, pd.DataFrame], folder: Path, formats: Iterable[str]) -> list[str]:
-    """Write tables as ``<name>.csv`` / ``<name>.parquet`` files and one ``results.xlsx``."""
+    """Write tables as ``<name>.csv`` / ``<name>.parquet`` files, ``results.xlsx``, ``results.duckdb``.
+
+    ``results.duckdb`` is a DuckDB database with one table per results table and a ``units``
+    table, so a run can be queried with SQL (``duckdb results.duckdb "SELECT ..."``).
+    """
     files = []
     formats = set(formats)
     for name, df in tables.items():
@@ -316,7 +321,27 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: Path, formats: Iterabl
             for name, df in tables.items():
                 df.to_excel(xl, sheet_name=name[:31], index=False)
         files.append("results.xlsx")
+    if "duckdb" in formats:
+        write_duckdb(tables, folder / "results.duckdb")
+        files.append("results.duckdb")
     return files
+
+
+def write_duckdb(tables: dict[str, pd.DataFrame], path: Path) -> Path:
+    """All ``tables`` in one DuckDB file (one table each, plus ``units``: table name and unit)."""
+    path.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        for name, df in tables.items():
+            con.register("frame", df)
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM frame')
+            con.unregister("frame")
+        con.execute('CREATE TABLE units ("table" VARCHAR, unit VARCHAR)')
+        con.executemany("INSERT INTO units VALUES (?, ?)",
+                        [(n, str(df.attrs.get("unit", ""))) for n, df in tables.items()])
+    finally:
+        con.close()
+    return path
 
 
 # ------------------------------------------------------------------ run.json

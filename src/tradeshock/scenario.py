@@ -27,7 +27,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
@@ -621,7 +621,7 @@ def _tariff_entry(kind: str, spec: dict, label: str, where: str, fld: str, sourc
             _number(q[k], where, f"{fld}.quota.{k}", low=-1.0)
         rec["quota"] = q
     m = validate_measure(rec, file=source, context=fld)
-    return MeasureEntry(kind=kind, label=label, measure=m)
+    return MeasureEntry(kind=cast(Literal["tariff", "quota"], kind), label=label, measure=m)
 
 
 def _check_as_of(day: dt.date, where: str) -> dt.date:

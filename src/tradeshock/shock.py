@@ -186,7 +186,7 @@ class Shock:
         return mask & ~np.eye(n, dtype=bool)[:, :, None]
 
     @staticmethod
-    def _number(value: float, name: str, verb: str) -> float:
+    def _number(value: Any, name: str, verb: str) -> float:
         try:
             x = float(value)
         except (TypeError, ValueError):
@@ -262,8 +262,8 @@ class Shock:
                 label: str = "") -> Shock:
         """Stop all imports of ``imposer`` from ``target`` in ``sectors`` (π' = 0 exactly)."""
         if imposer is not None and target is not None:
-            imp = set(np.atleast_1d(imposer)) if not isinstance(imposer, str) else {imposer}
-            tgt = set(np.atleast_1d(target)) if not isinstance(target, str) else {target}
+            imp = set(imposer) if not isinstance(imposer, str) else {imposer}
+            tgt = set(target) if not isinstance(target, str) else {target}
             same = imp & tgt
             if same and len(imp) == 1 and len(tgt) == 1:
                 raise ShockError(f"embargo: {same.pop()} cannot embargo its own domestic sales")

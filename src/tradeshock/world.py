@@ -249,6 +249,12 @@ class World:
         """A copy with some fields replaced (derived values are recomputed)."""
         return dataclasses.replace(self, **changes)
 
+    def to_xarray(self) -> Any:
+        """The world as a labelled ``xarray.Dataset`` (:func:`tradeshock.xarrays.world_dataset`)."""
+        from tradeshock.xarrays import world_dataset  # xarray loads only when asked for
+
+        return world_dataset(self)
+
     def with_elasticities(self, name: str) -> World:
         """A copy using the named alternative trade-elasticity set."""
         if name not in self.elasticities:

@@ -28,7 +28,8 @@ DEMO_SCENARIOS: tuple[str, ...] = (
 )
 
 _FORMAT_HELP = ("Comma-separated outputs: html (report), csv, parquet, xlsx (xlsx is slow for the full "
-                "trade table, about 20 s per scenario; parquet is fastest)")
+                "trade table, about 20 s per scenario; parquet is fastest), duckdb (every table in "
+                "one results.duckdb file, queryable with SQL)")
 
 
 def _solve(refs: list[str], world: str | None, as_of: str | None, deficits: str | None,
