@@ -172,7 +172,7 @@ def run_many(scenarios: Sequence[Any], world: Any = None, as_of: Any = None, *,
         if progress:
             progress(k, len(loaded), str(getattr(sc, "name", f"scenario {k + 1}")))
         res = solve(sc)
-        _add_draws(res, _world_for(sc, world, worlds), sc, draws, seed, deficits, tol, scheduler,
+        _add_draws(res, world_for(sc, world, worlds), sc, draws, seed, deficits, tol, scheduler,
                    backend, workers, tornado)
         if ref_sc is not None:
             if getattr(sc, "name", None) != getattr(ref_sc, "name", None):
