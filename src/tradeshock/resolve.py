@@ -1,10 +1,11 @@
 """One place that turns what a caller gives into what the engine solves.
 
 ``simulate``, ``solve_many``, the runner, the CLI and the analyses accept the same things and
-resolve them here, so they cannot disagree:
+resolve them here, so they cannot disagree (a scenario given as a Scenario, a mapping, a path
+or a shipped name is resolved next to the scenario files, by
+:func:`tradeshock.scenario.load_scenario`; this module never imports scenarios, so the engine's
+callers do not depend on them):
 
-- a scenario as a Scenario, a mapping, a path or a shipped name (:func:`load_scenario`;
-  names are looked up in ``./scenarios/`` and then among the shipped scenarios);
 - a world as a World or a name, with the scenario's ``settings.elasticities`` applied
   (:func:`world_for`);
 - a deficit treatment, ``"fixed"``/``"zero"`` or None for the scenario's
@@ -14,20 +15,14 @@ resolve them here, so they cannot disagree:
 
 from __future__ import annotations
 
-import datetime as _dt
-import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Literal, cast
 
-from tradeshock import shipped
-from tradeshock.errors import ScenarioError, ShockError, TradeshockError, did_you_mean, unknown
-from tradeshock.scenario import Scenario, find_scenario
+from tradeshock.errors import ShockError, TradeshockError, did_you_mean
 from tradeshock.shock import Shock
 from tradeshock.world import World, load_world
 
-__all__ = ["DEFICITS", "Deficits", "as_shock", "check_deficits", "list_scenarios", "load_scenario",
-           "scenario_deficits", "scenario_path", "with_as_of", "world_for"]
+__all__ = ["DEFICITS", "Deficits", "as_shock", "check_deficits", "scenario_deficits", "world_for"]
 
 Deficits = Literal["fixed", "zero"]
 #: The deficit treatments: ``fixed`` keeps D_n' = D_n (numéraire units); ``zero`` balances trade
@@ -52,63 +47,6 @@ def scenario_deficits(scenario: Any, default: Deficits = "fixed") -> Deficits:
         d = settings.get("deficits")
     d = getattr(d, "value", d)
     return check_deficits(str(d) if d else default)
-
-
-# ------------------------------------------------------------------ scenarios
-def list_scenarios() -> list[str]:
-    """Names of the scenarios that can be given by name (shipped and ``./scenarios``)."""
-    return shipped.names("scenario")
-
-
-def scenario_path(ref: str | os.PathLike[str]) -> Path:
-    """The file of a scenario given as a path or a shipped name.
-
-    Raises
-    ------
-    ScenarioError
-        Neither a file nor a known name; the message lists close names.
-
-    """
-    p = Path(ref)
-    if p.is_file():
-        return p
-    if p.is_dir():
-        raise ScenarioError(f"scenario {str(ref)!r} is a folder; give a scenario file (.yaml or .toml)")
-    if p.suffix in shipped.SUFFIXES and (p.parent != Path(".") or p.is_absolute()):
-        raise ScenarioError(f"scenario file {str(ref)!r} not found")
-    try:
-        return find_scenario(p.stem if p.suffix in shipped.SUFFIXES else str(ref))
-    except ScenarioError:
-        pass
-    names = list_scenarios()
-    if not names:
-        raise ScenarioError(f"unknown scenario {str(ref)!r}: no such file, and no shipped scenarios "
-                            "were found; give a path to a .yaml/.toml file")
-    raise ScenarioError(unknown("scenario", str(ref), names, "scenario files or shipped names")
-                        + "; give a path to a .yaml/.toml file or a shipped name")
-
-
-def load_scenario(ref: Any) -> Any:
-    """A :class:`~tradeshock.scenario.Scenario` from a Scenario, a mapping, a path or a shipped name.
-
-    Any object with ``to_shock`` (a Scenario, or one with the same protocol) is returned as is.
-    """
-    if isinstance(ref, (str, os.PathLike)):
-        return Scenario.load(scenario_path(ref))
-    if isinstance(ref, Mapping):
-        return Scenario.from_dict(dict(ref), source="<dict>")
-    return ref
-
-
-def with_as_of(scenario: Any, as_of: Any) -> Any:
-    """A copy of ``scenario`` that takes the measures in force on ``as_of`` (None: unchanged)."""
-    if as_of is None:
-        return scenario
-    try:
-        day = as_of if isinstance(as_of, _dt.date) else _dt.date.fromisoformat(str(as_of))
-    except ValueError:
-        raise ScenarioError(f"--as-of {as_of!r} is not a date; use YYYY-MM-DD, e.g. 2026-03-01") from None
-    return scenario.model_copy(update={"as_of": day})
 
 
 # ------------------------------------------------------------------ worlds

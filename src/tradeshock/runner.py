@@ -39,21 +39,28 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from tradeshock import shipped
 from tradeshock._version import __version__
 from tradeshock.errors import ScenarioError, TradeshockError, unknown
 from tradeshock.output import check_folder, staged_folder
 from tradeshock.report.html import failure_message, write_report
 from tradeshock.report.tables import measures_table
 from tradeshock.resolve import check_deficits as _check_deficits
-from tradeshock.resolve import list_scenarios, load_scenario, scenario_path, with_as_of, world_for
+from tradeshock.resolve import world_for
 from tradeshock.result import Result, ResultSet, as_result_set
+from tradeshock.scenario import load_scenario, scenario_path, with_as_of
 from tradeshock.simulate import simulate
 
 #: Output formats ``write_outputs`` understands (html = the report).
 FORMATS: tuple[str, ...] = ("html", "csv", "parquet", "xlsx", "duckdb")
 
 # ------------------------------------------------------------------ scenarios
-# Scenario, world and deficit resolution live in tradeshock.resolve; re-exported here.
+# Scenario references resolve in tradeshock.scenario, worlds and deficits in tradeshock.resolve.
+
+
+def list_scenarios() -> list[str]:
+    """Names of the scenarios that can be given by name (shipped and ``./scenarios``)."""
+    return shipped.names("scenario")
 
 
 def check_deficits(deficits: str | None) -> None:

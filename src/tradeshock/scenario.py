@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
@@ -739,6 +740,58 @@ def list_scenarios() -> list[str]:
     return shipped.names("scenario", include_user=False)
 
 
+# ------------------------------------------------------------------ scenario references
+def scenario_path(ref: str | os.PathLike[str]) -> Path:
+    """The file of a scenario given as a path or a shipped name.
+
+    Raises
+    ------
+    ScenarioError
+        Neither a file nor a known name; the message lists close names.
+
+    """
+    p = Path(ref)
+    if p.is_file():
+        return p
+    if p.is_dir():
+        raise ScenarioError(f"scenario {str(ref)!r} is a folder; give a scenario file (.yaml or .toml)")
+    if p.suffix in shipped.SUFFIXES and (p.parent != Path(".") or p.is_absolute()):
+        raise ScenarioError(f"scenario file {str(ref)!r} not found")
+    try:
+        return find_scenario(p.stem if p.suffix in shipped.SUFFIXES else str(ref))
+    except ScenarioError:
+        pass
+    names = shipped.names("scenario")
+    if not names:
+        raise ScenarioError(f"unknown scenario {str(ref)!r}: no such file, and no shipped scenarios "
+                            "were found; give a path to a .yaml/.toml file")
+    raise ScenarioError(unknown("scenario", str(ref), names, "scenario files or shipped names")
+                        + "; give a path to a .yaml/.toml file or a shipped name")
+
+
+def load_scenario(ref: Any) -> Any:
+    """A :class:`~tradeshock.scenario.Scenario` from a Scenario, a mapping, a path or a shipped name.
+
+    Any object with ``to_shock`` (a Scenario, or one with the same protocol) is returned as is.
+    """
+    if isinstance(ref, (str, os.PathLike)):
+        return Scenario.load(scenario_path(ref))
+    if isinstance(ref, Mapping):
+        return Scenario.from_dict(dict(ref), source="<dict>")
+    return ref
+
+
+def with_as_of(scenario: Any, as_of: Any) -> Any:
+    """A copy of ``scenario`` that takes the measures in force on ``as_of`` (None: unchanged)."""
+    if as_of is None:
+        return scenario
+    try:
+        day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
+    except ValueError:
+        raise ScenarioError(f"--as-of {as_of!r} is not a date; use YYYY-MM-DD, e.g. 2026-03-01") from None
+    return scenario.model_copy(update={"as_of": day})
+
+
 def validate_file(path: str | Path) -> Scenario:
     """Load a scenario (a path or a shipped name) and check it compiles against its world."""
     sc = Scenario.load(path)
@@ -757,4 +810,4 @@ def validate_file(path: str | Path) -> Scenario:
 
 
 __all__ = ["EmbargoEntry", "Entry", "MeasureEntry", "Scenario", "TradeCostEntry", "Settings", "find_scenario",
-           "list_scenarios", "validate_file"]
+           "list_scenarios", "load_scenario", "scenario_path", "validate_file", "with_as_of"]

@@ -37,13 +37,15 @@ import numpy as np
 import pandas as pd
 
 from tradeshock.errors import ScenarioError
-from tradeshock.resolve import load_scenario, scenario_deficits, world_for
+from tradeshock.resolve import scenario_deficits, world_for
+from tradeshock.scenario import load_scenario
 
 #: Default largest number of measures attributed exactly (2^10 = 1024 solves).
 EXACT_MAX = 10
 
 # ----------------------------------------------------------------------------- helpers
-# load_scenario, scenario_deficits and scenario_world come from tradeshock.resolve (one resolver).
+# load_scenario comes from tradeshock.scenario, scenario_deficits and scenario_world from
+# tradeshock.resolve.
 scenario_world = world_for
 
 
