@@ -126,7 +126,7 @@ class TradeCostEntry(_CostEntry):
     from_estimate: str | None = None
     direction: str | None = None
     share: float | None = None
-    net_of_tariffs: bool | None = None
+    net_of_tariffs: bool | list[str] | None = None   # True, or the MFN measures to net out
     theta: float | None = None
     estimate: dict[str, Any] | None = None
 
