@@ -98,7 +98,7 @@ def _aligned(base: Baseline) -> Baseline:
     Arrays Dask deserialises from network frames can be unaligned, which makes NumPy fall
     back to slow paths throughout the solve; one copy per task costs microseconds.
     """
-    changes = {}
+    changes: dict[str, Any] = {}
     for f in dataclasses.fields(base):
         arr = getattr(base, f.name)
         if isinstance(arr, np.ndarray) and not (arr.flags.aligned and arr.flags.c_contiguous):
