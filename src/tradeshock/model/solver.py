@@ -222,7 +222,37 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
     -------
     Equilibrium
 
+    Notes
+    -----
+    With ``method="auto"`` and the default mixing, a solve that fails (large shocks can make the
+    accelerated wage loop overshoot, e.g. 150% tariffs in a one-sector world with IO links) is
+    tried once more with gentler mixing (``SAFE_MIXING``: damping 0.2, memory 3) before it is
+    reported; the result is certified by the same residuals either way.
     """
+    args = (base, tariffs_new, trade_cost_hat, deficit_new)
+    opts = dict(tol=tol, max_iter=max_iter, precondition=precondition, labels=labels,
+                kernels=kernels, start=start)
+    eq = _solve(*args, beta=beta, memory=memory, method=method, jacobian=jacobian,
+                raise_on_failure=False, **opts)
+    if (not eq.converged and method == "auto" and (beta, memory) == (0.5, 8)
+            and jacobian is None):
+        retry = _solve(*args, method="anderson", jacobian=None, raise_on_failure=False,
+                       **SAFE_MIXING, **opts)
+        if retry.converged or not np.isfinite(eq.residual_trade_balance):
+            eq = retry
+    return _raise_if(eq, tol, raise_on_failure)
+
+
+#: The gentler Anderson mixing :func:`solve` retries a failed ``method="auto"`` solve with.
+SAFE_MIXING = {"beta": 0.2, "memory": 3}
+
+
+def _solve(base: Baseline, tariffs_new: np.ndarray | None, trade_cost_hat: np.ndarray | None,
+           deficit_new: np.ndarray | None, *, tol: float, max_iter: int, beta: float, memory: int,
+           raise_on_failure: bool, precondition: bool, method: str,
+           labels: tuple[Sequence[str], Sequence[str]] | None, kernels: str | None,
+           start: Equilibrium | None, jacobian: np.ndarray | WageJacobian | None) -> Equilibrium:
+    """One attempt of :func:`solve` with the given mixing (see there for the parameters)."""
     t0 = time.perf_counter()
     check_solver_args(tol, max_iter)
     n, _, j = base.pi.shape
