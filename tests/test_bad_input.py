@@ -17,23 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from clitools import run_cli as _cli
 
-from tradeshock.cli import main
 from tradeshock.errors import TradeshockError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXE = Path(sys.executable).with_name("tradeshock")
-
-
-def _cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["tradeshock", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    cap = capsys.readouterr()
-    return code, cap.out, cap.err
 
 
 def _clean(err: str, out: str = "") -> None:

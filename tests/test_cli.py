@@ -5,19 +5,9 @@ from __future__ import annotations
 import sys
 
 import pytest
+from clitools import run_cli as _cli
 
 from tradeshock.cli import main
-
-
-def _cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["tradeshock", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    cap = capsys.readouterr()
-    return code, cap.out, cap.err
 
 
 @pytest.mark.parametrize(("args", "message"), [

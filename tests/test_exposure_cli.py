@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-import sys
-
 import pandas as pd
 import pytest
-
-
-def _run(monkeypatch, capsys, *args):
-    from tradeshock.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["tradeshock", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code or 0
-    return code, capsys.readouterr()
+from clitools import run_cli
 
 
 def test_exposure_cli_writes_table(monkeypatch, capsys, tmp_path):
-    out = tmp_path / "exp.csv"
-    code, cap = _run(monkeypatch, capsys, "exposure", "CAN", "--world", "gravity2006",
-                     "--no-cutoffs", "--out", str(out))
-    assert code == 0, cap.err
-    df = pd.read_csv(out)
+    path = tmp_path / "exp.csv"
+    code, out, err = run_cli(monkeypatch, capsys, "exposure", "CAN", "--world", "gravity2006",
+                             "--no-cutoffs", "--out", str(path))
+    assert code == 0, err
+    df = pd.read_csv(path)
     usa = df[(df["partner"] == "USA") & (df["sector"] == "all")].iloc[0]
     # gegravity 2006 sample: CAN->USA 214,830 (SOURCES.md); the share is of CAN's foreign sales
     assert usa["exports"] == pytest.approx(214830, rel=1e-6)
-    assert "Exposure of CAN" in cap.out
+    assert "Exposure of CAN" in out
 
 
 @pytest.mark.parametrize("args,match", [
@@ -38,6 +25,6 @@ def test_exposure_cli_writes_table(monkeypatch, capsys, tmp_path):
     (["exposure", "CAN", "--world", "gravity2006", "--no-cutoffs", "-s", "autos"], "unknown sector"),
 ])
 def test_exposure_cli_bad_input_is_one_line(monkeypatch, capsys, args, match):
-    code, cap = _run(monkeypatch, capsys, *args)
+    code, _, err = run_cli(monkeypatch, capsys, *args)
     assert code == 1
-    assert match in cap.err and cap.err.count("\n") == 1
+    assert match in err and err.count("\n") == 1

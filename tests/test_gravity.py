@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from clitools import run_cli as _cli
 
 from tradeshock.errors import DataError
 from tradeshock.gravity import check_panel, estimate
@@ -209,21 +210,6 @@ def test_iterated_separation_follows_emptied_groups():
 
 
 # ------------------------------------------------------------------ command line
-def _cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    import sys
-
-    from tradeshock.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["tradeshock", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    cap = capsys.readouterr()
-    return code, cap.out, cap.err
-
-
 def test_cli_estimate_on_a_user_panel_writes_coefficients_and_drops(monkeypatch, capsys, tmp_path):
     df = synthetic_panel()
     df.loc[(df.exporter == "K01") & (df.importer == "K02"), "trade"] = 0.0

@@ -56,8 +56,8 @@ def test_bands_contain_the_point_estimate(bands):
         assert np.all(wf[col] <= wf[f"{col}_p95"] + 1e-12), col
     ex = bands.tables()["exports"]
     moved = ex["change_pct"].abs() > 1e-6
-    assert np.all((ex[f"change_pct_p05"] <= ex["change_pct"] + 1e-9)[moved])
-    assert np.all((ex["change_pct"] <= ex[f"change_pct_p95"] + 1e-9)[moved])
+    assert np.all((ex["change_pct_p05"] <= ex["change_pct"] + 1e-9)[moved])
+    assert np.all((ex["change_pct"] <= ex["change_pct_p95"] + 1e-9)[moved])
     assert bands.n_ok == 24 and not bands.failures
 
 

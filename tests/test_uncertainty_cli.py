@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pandas as pd
 import pytest
-
-from tradeshock.cli import main
+from clitools import run_cli as _cli
 
 SCENARIO = """
 name: g-tariff
@@ -19,17 +17,6 @@ settings:
   deficits: fixed
   uncertainty: {seed: 4, theta: {all: {shape: uniform, low: 3, high: 6}}}
 """
-
-
-def _cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["tradeshock", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    cap = capsys.readouterr()
-    return code, cap.out, cap.err
 
 
 @pytest.fixture

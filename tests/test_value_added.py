@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from clitools import run_cli as _cli
 
 from tradeshock import simulate
 from tradeshock.analysis import value_added as va
@@ -180,28 +181,14 @@ def test_report_section_renders_for_a_canada_scenario() -> None:
     assert "Rerouting screen" in html
 
 
-def _cli(monkeypatch, capsys, *args):
-    import sys
-
-    from tradeshock.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["tradeshock", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code or 0
-    return code, capsys.readouterr()
-
-
 def test_cli_baseline_table_and_file(monkeypatch, capsys, tmp_path) -> None:
     import pandas as pd
 
     out = tmp_path / "va.csv"
-    code, cap = _cli(monkeypatch, capsys, "value-added", "CAN", "--to", "USA", "--origin", "CHN",
-                     "--out", str(out))
-    assert code == 0, cap.err
-    assert "Value added in CAN's exports to USA" in cap.out
+    code, stdout, stderr = _cli(monkeypatch, capsys, "value-added", "CAN", "--to", "USA",
+                                "--origin", "CHN", "--out", str(out))
+    assert code == 0, stderr
+    assert "Value added in CAN's exports to USA" in stdout
     df = pd.read_csv(out)
     tot = df[(df["state"] == "baseline") & (df["sector"] == "all")].iloc[0]
     assert tot["origin_va"] > 0
@@ -214,6 +201,6 @@ def test_cli_baseline_table_and_file(monkeypatch, capsys, tmp_path) -> None:
     (["value-added", "CAN", "--out", "x.txt"], "unknown file type"),
 ])
 def test_cli_bad_input_is_one_line(monkeypatch, capsys, args, match) -> None:
-    code, cap = _cli(monkeypatch, capsys, *args)
+    code, _, stderr = _cli(monkeypatch, capsys, *args)
     assert code != 0
-    assert match in cap.err and "Traceback" not in cap.err
+    assert match in stderr and "Traceback" not in stderr
