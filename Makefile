@@ -21,7 +21,7 @@ $(VENV)/.chromium:
 # The shipped Canada scenarios against baseline-2024: terminal summary + out/report.html.
 demo: $(STAMP)
 	$(BIN)/tradeshock demo --out out
-	@echo "open out/report.html in a browser (one file, works offline)"
+	@echo "open out/report.html in a browser (an overview with one page per scenario in out/report_files/; works offline)"
 
 test: $(STAMP) $(VENV)/.chromium typecheck
 	$(BIN)/python -m pytest -q -n 2 -m 'not slow'
