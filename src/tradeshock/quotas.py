@@ -4,20 +4,9 @@ A tariff-rate quota charges ``in_rate`` on imports up to the quota volume and ``
 beyond it. Which rate is marginal depends on the counterfactual volume, which depends on the
 rate, so the premium is a fixed point. The algorithm is in :mod:`tradeshock.model.quotas` (on
 plain arrays); this module maps the labelled :class:`~tradeshock.shock.Quota` records of a
-shock onto it and writes the report records:
-
-1. solve with every quota at its in-quota rate;
-2. the quota products' counterfactual volume is ``baseline_volume × q̂``, with q̂ the quantity
-   index of the covered importer–exporter–sector flow, ``(X'_ni^j / X_ni^j) / ĉ_i^j`` (flows at
-   producer prices over the exporter's producer-price change): the quota products are assumed to
-   move with their sector;
-3. if that volume exceeds the quota, the quota binds: the premium ``p ∈ [0, over − in]`` that
-   brings the volume down to the quota is found by ``scipy.optimize.brentq``, each evaluation a
-   full solve with the sector tariff raised by ``s · p`` (``s`` = the covered share of the sector
-   flow, cited value / flow); if even the over-quota rate leaves the volume above the quota, the
-   over-quota rate is marginal (``p = over − in``) and the quota is filled;
-4. several quotas are solved one after another, each given the others' premia (Gauss–Seidel),
-   until no premium moves by more than ``xtol`` (at most ``max_rounds`` rounds).
+shock onto it (covered share of the sector flow = cited value / flow) and writes the report
+records. The steps (in-quota solve, volume check, premium by ``brentq``, Gauss–Seidel over
+several quotas) are documented once, in :mod:`tradeshock.model.quotas`.
 
 The premium is a tariff-equivalent: the rent ``p × (value of in-quota imports at counterfactual
 producer prices)`` goes to the importing country (licences held by its importers), so it is
