@@ -37,7 +37,8 @@ from tradeshock.model.jacobian import AUTO_MAX_COUNTRIES, WageJacobian, bordered
 from tradeshock.model.kernels import make_step, resolve_kernels
 from tradeshock.model.newton import solve_no_io
 
-__all__ = ["Equilibrium", "solve", "check_shock", "check_solver_args"]
+__all__ = ["Equilibrium", "solve", "check_shock", "check_solver_args", "shock_inputs",
+           "shock_weights_checked"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,6 +165,39 @@ def shock_inputs(base: Baseline, tariffs_new: np.ndarray | None, trade_cost_hat:
     tau1.reshape(n * n, j)[:: n + 1] = 0.0                  # no tariff on domestic flows
     return tau1, dhat, d1
 
+
+def shock_weights_checked(base: Baseline, tau1: np.ndarray, dhat: np.ndarray, d1: np.ndarray,
+                          labels: tuple[Sequence[str], Sequence[str]] | None = None) -> np.ndarray:
+    """The weights π (κ̂)^(−θ) of a shock (from :func:`shock_inputs`), checked for feasibility.
+
+    Raises :class:`ShockError` where the shock leaves a market with no supplier or trade
+    balance has no solution at finite wages; rows with no spending and no supplier get a
+    unit weight at home so that their (irrelevant) price index stays finite.
+    """
+    kappa = (1.0 + tau1) / (1.0 + base.tariffs) * dhat
+    weights = eqs.shock_weights(base.pi, kappa, base.theta)
+    cname = (lambda k: str(labels[0][k])) if labels else (lambda k: f"country #{k}")
+    sname = (lambda k: str(labels[1][k])) if labels else (lambda k: f"sector #{k}")
+    rows_empty = weights.sum(axis=1) <= 0
+    cut_off = rows_empty & (base.X > 0)
+    if np.any(cut_off):
+        a, b = np.argwhere(cut_off)[0]
+        if np.all(np.isinf(dhat[a, :, b]) | (base.pi[a, :, b] <= 0)):
+            raise ShockError(f"the shock leaves {cname(a)} with no supplier at all of {sname(b)} "
+                             "(every source with a positive baseline share is embargoed)")
+        top = float(np.max(np.where(np.isfinite(kappa[a, :, b]), kappa[a, :, b], 0.0)))
+        raise ShockError(f"the shock prices every supplier of {sname(b)} to {cname(a)} out of the "
+                         f"market (cost factors up to {top:.3g}x, so the trade shares underflow to "
+                         "zero); no equilibrium can be computed: use a smaller tariff or trade-cost "
+                         "change, or an embargo for a prohibitive measure")
+    _check_feasible(weights, base.X, d1 / base.value_added.sum(), d1, cname)
+    if np.any(rows_empty):  # no spending and no supplier: price index irrelevant, keep it finite
+        weights = weights.copy()
+        aa, bb = np.nonzero(rows_empty)
+        weights[aa, aa, bb] = 1.0
+    return weights
+
+
 def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
           trade_cost_hat: np.ndarray | None = None, deficit_new: np.ndarray | None = None, *,
           tol: float = 1e-10, max_iter: int = 1000, beta: float = 0.5, memory: int = 8,
@@ -258,27 +292,7 @@ def _solve(base: Baseline, tariffs_new: np.ndarray | None, trade_cost_hat: np.nd
     n, _, j = base.pi.shape
     tau1, dhat, d1 = shock_inputs(base, tariffs_new, trade_cost_hat, deficit_new)
 
-    kappa = (1.0 + tau1) / (1.0 + base.tariffs) * dhat
-    weights = eqs.shock_weights(base.pi, kappa, base.theta)
-    cname = (lambda k: str(labels[0][k])) if labels else (lambda k: f"country #{k}")
-    sname = (lambda k: str(labels[1][k])) if labels else (lambda k: f"sector #{k}")
-    rows_empty = weights.sum(axis=1) <= 0
-    cut_off = rows_empty & (base.X > 0)
-    if np.any(cut_off):
-        a, b = np.argwhere(cut_off)[0]
-        if np.all(np.isinf(dhat[a, :, b]) | (base.pi[a, :, b] <= 0)):
-            raise ShockError(f"the shock leaves {cname(a)} with no supplier at all of {sname(b)} "
-                             "(every source with a positive baseline share is embargoed)")
-        top = float(np.max(np.where(np.isfinite(kappa[a, :, b]), kappa[a, :, b], 0.0)))
-        raise ShockError(f"the shock prices every supplier of {sname(b)} to {cname(a)} out of the "
-                         f"market (cost factors up to {top:.3g}x, so the trade shares underflow to "
-                         "zero); no equilibrium can be computed: use a smaller tariff or trade-cost "
-                         "change, or an embargo for a prohibitive measure")
-    _check_feasible(weights, base.X, d1 / base.value_added.sum(), d1, cname)
-    if np.any(rows_empty):  # no spending and no supplier: price index irrelevant, keep it finite
-        weights = weights.copy()
-        aa, bb = np.nonzero(rows_empty)
-        weights[aa, aa, bb] = 1.0
+    weights = shock_weights_checked(base, tau1, dhat, d1, labels)
 
     theta, gam, io, alpha, wl = base.theta, base.va_share, base.io_share, base.final_share, base.value_added
     if method not in ("auto", "anderson", "newton"):
