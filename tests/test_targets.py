@@ -253,3 +253,53 @@ def test_forward_question_share_of_goal(world):
     assert 0.3 < share["half"] < 0.7
     rel = target_progress(world, c, tgt, {"full": full}, reference=half).iloc[0]
     assert rel["share_vs_reference"] == pytest.approx(1.0 - share["half"], abs=1e-6)
+
+
+def test_base_scenario_keeps_its_quotas_regression():
+    # The search used to start from a fresh Shock carrying only the base scenario's tau' and
+    # d-hat, so the deal's EV quota was dropped and the base point was a different equilibrium
+    # from simulating the scenario itself (the quota solved at the static compiled rate).
+    from tradeshock.scenario import load_scenario
+    from tradeshock.world import load_world
+
+    w = load_world("default")
+    deal = load_scenario("canada-china-deal-2026")
+    ref = simulate(w, deal)
+    assert ref.meta["quotas"], "the deal has a quota decided on volumes"
+    seen = []
+
+    def recording(world, shock, **kw):
+        seen.append((shock, simulate(world, shock, **kw)))
+        return seen[-1][1]
+
+    res = solve_target(w, "CAN", "exports x1.0", Lever("trade_cost", ("CHN",)),
+                       base="canada-china-deal-2026", simulate_fn=recording)
+    shock0, first = seen[0]                      # the base point: lever size 0
+    assert first.welfare().loc["CAN", "real_income"] == pytest.approx(
+        ref.welfare().loc["CAN", "real_income"], abs=1e-10)
+    assert res.start == pytest.approx(metric_value(ref, "CAN", res.target, ()), rel=1e-10)
+    compiled = deal.to_shock(w)
+    assert shock0.quotas == compiled.quotas and shock0.quota_rents == compiled.quota_rents
+    assert shock0.notes == compiled.notes
+
+
+def test_forward_question_keeps_each_scenarios_deficits():
+    # target_progress used to solve every scenario with deficits="fixed", whatever the
+    # scenario's settings said; simulate(scenario) is the reference.
+    from tradeshock.analysis.targets import target_progress
+    from tradeshock.scenario import load_scenario
+    from tradeshock.world import load_world
+
+    w = load_world("default")
+    spec = {"name": "balanced-cut", "world": "default", "settings": {"deficits": "zero"},
+            "measures": [{"label": "cut", "trade_cost": {"importer": "CHN", "exporter": "CAN",
+                                                         "change": -0.1}}]}
+    tgt = parse_target("exports x1.2")
+    sc = load_scenario(spec)
+    balanced = metric_value(simulate(w, sc), "CAN", tgt, ())
+    fixed = metric_value(simulate(w, sc, deficits="fixed"), "CAN", tgt, ())
+    assert abs(balanced - fixed) > 1.0                      # the treatment matters here
+    row = target_progress(w, "CAN", tgt, {"balanced": spec}).iloc[0]
+    assert row["achieved"] == pytest.approx(balanced, rel=1e-10)
+    forced = target_progress(w, "CAN", tgt, {"balanced": spec}, deficits="fixed").iloc[0]
+    assert forced["achieved"] == pytest.approx(fixed, rel=1e-10)

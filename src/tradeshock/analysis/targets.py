@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from tradeshock.errors import ConvergenceError, ScenarioError, ShockError, did_you_mean
+from tradeshock.resolve import Deficits, check_deficits, scenario_deficits
 from tradeshock.shock import Shock
 from tradeshock.world import World
 
@@ -470,16 +471,20 @@ class TargetResult:
             "seconds": self.seconds, "monotone": self.monotone}])
 
 
-def _base_shock(world: World, base: Any) -> Shock:
-    """A fresh Shock carrying the base scenario's (or shock's) τ' and d̂ (not its quotas)."""
-    s = Shock(world)
-    if base is None:
-        return s
-    if isinstance(base, Shock):
-        src = base
-    else:
-        src = _load(base).to_shock(world)
-    return s.set_tariffs(src.tariffs, label="base").replace(trade_cost_hat=src.trade_cost_hat)
+def _base_shock(world: World, base: Any, deficits: str | None) -> tuple[Shock, Deficits]:
+    """The complete shock the lever is added to, and the deficit treatment to solve it with.
+
+    The base Shock itself, or the base scenario compiled, kept whole (τ', d̂, the quotas
+    decided on volumes, quota rents, notes and log; a frozen value, so the lever's verbs return
+    new shocks); ``deficits`` or else the base scenario's ``settings.deficits`` (``fixed``).
+    """
+    if base is None or isinstance(base, Shock):
+        shock = Shock(world) if base is None else base
+        shock.check_fits(world)
+        return shock, check_deficits(deficits or "fixed")
+    scenario = _load(base)
+    compiled: Shock = scenario.to_shock(world)
+    return compiled, check_deficits(deficits) if deficits else scenario_deficits(scenario)
 
 
 def solve_target(world: World | str, country: str, target: str | Mapping[str, Any] | Target,
@@ -549,12 +554,7 @@ def solve_target(world: World | str, country: str, target: str | Mapping[str, An
         notes += more
     if simulate_fn is None:
         from tradeshock.simulate import simulate as simulate_fn  # type: ignore[no-redef]
-    base_shock = _base_shock(world, base)
-    if deficits is None:
-        from tradeshock.analysis.attribution import scenario_deficits
-
-        deficits = scenario_deficits(base if base is None or isinstance(base, Shock)
-                                     else _load(base))
+    base_shock, treatment = _base_shock(world, base, deficits)
 
     cache: dict[float, tuple[float, Any, float]] = {}
 
@@ -568,7 +568,7 @@ def solve_target(world: World | str, country: str, target: str | Mapping[str, An
                                    "that the lever moves the metric")
         shock = lever.apply(base_shock, country, lever_partners, s)
         t = time.perf_counter()
-        res = simulate_fn(world, shock, deficits=deficits, **solver_kw)
+        res = simulate_fn(world, shock, deficits=treatment, **solver_kw)
         m = metric_value(res, country, target, tgt_partners)
         cache[s] = (m, res, time.perf_counter() - t)
         return m
@@ -733,7 +733,9 @@ def target_progress(world: World | str, country: str, target: str | Mapping[str,
     e.g. "the energy MOU plus canola relief deliver 3% of the doubling". With a
     ``reference`` scenario (e.g. the status quo the others build on), also
     ``achieved_reference`` and ``share_vs_reference`` = (achieved - achieved_reference) /
-    (goal - baseline): what each scenario adds on top of the reference.
+    (goal - baseline): what each scenario adds on top of the reference. ``deficits``
+    overrides the treatment; by default each scenario is solved with its own
+    ``settings.deficits`` (as :func:`tradeshock.simulate` would) and a Shock with ``fixed``.
     """
     from tradeshock.analysis.attribution import load_scenario, solve_batch
     from tradeshock.world import load_world
@@ -749,11 +751,23 @@ def target_progress(world: World | str, country: str, target: str | Mapping[str,
     items = list(items)
     if reference is not None:
         items.append(("__reference__", reference))
-    names, shocks = [], []
+    names, shocks, treatments = [], [], []
     for name, sc in items:
-        shocks.append(sc if isinstance(sc, Shock) else load_scenario(sc).to_shock(world))
+        if isinstance(sc, Shock):
+            shocks.append(sc)
+            treatments.append(check_deficits(deficits or "fixed"))
+        else:
+            loaded = load_scenario(sc)
+            shocks.append(loaded.to_shock(world))
+            treatments.append(check_deficits(deficits) if deficits else scenario_deficits(loaded))
         names.append(str(name))
-    results = solve_batch(world, shocks, deficits=deficits or "fixed", backend=backend, **solver_kw)
+    # each scenario is solved with its own deficit treatment, as simulate would (one batch each)
+    results: list[Any] = [None] * len(shocks)
+    for treatment in dict.fromkeys(treatments):
+        idx = [k for k, t in enumerate(treatments) if t == treatment]
+        for k, r in zip(idx, solve_batch(world, [shocks[k] for k in idx], deficits=treatment,
+                                         backend=backend, **solver_kw), strict=True):
+            results[k] = r
     rows = []
     for name, res in zip(names, results, strict=True):
         base = metric_value(res, country, target, tgt_partners, column="baseline")

@@ -224,13 +224,15 @@ def scenario_effect_draws(scenario: Any, world: World | None = None, n: int = 50
     ``thetas=True`` the trade elasticities are drawn too (jointly, independent of β; from
     ``distributions`` or :func:`tradeshock.uncertainty.default_distributions`), the world
     takes θ_d (its baseline re-solved) and the shock is rebuilt on it, so d̂_j = exp(β_d/θ_j,d)
-    keeps the estimated trade effect. Serial; returns one row per draw (``draw``, ``beta``,
-    real income by country, percent).
+    keeps the estimated trade effect. Each draw is solved as ``simulate(scenario)`` would be: on
+    the scenario's world and elasticity set, with its deficit treatment. Serial; returns one
+    row per draw (``draw``, ``beta``, real income by country, percent).
     """
+    from tradeshock.resolve import scenario_deficits, world_for
     from tradeshock.simulate import simulate
-    from tradeshock.world import load_world
 
-    w = world if world is not None else load_world(scenario.world)
+    w = world if world is not None else world_for(scenario)
+    deficits = scenario_deficits(scenario)
     entries = [e for e in scenario.cost_entries() if "from_estimate" in e.params]
     if not entries:
         raise DataError(f"scenario {scenario.name!r} has no trade_cost entry with from_estimate")
@@ -250,7 +252,7 @@ def scenario_effect_draws(scenario: Any, world: World | None = None, n: int = 50
             for e in entries:
                 e.share = base_share[e.label] * float(b) / float(e.params["estimate"]["estimate"])
             wd = w if theta_draws is None else w.replace(theta=theta_draws[k])
-            r = simulate(wd, scenario.to_shock(wd))
+            r = simulate(wd, scenario.to_shock(wd), deficits=deficits)
             wf = r.welfare()["real_income"]
             sel = list(countries) if countries else list(w.countries)
             rows.append({"draw": k, "beta": float(b), **{c: float(wf[c]) for c in sel}})
