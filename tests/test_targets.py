@@ -20,7 +20,7 @@ from tradeshock.analysis.targets import (
     parse_target,
     solve_target,
 )
-from tradeshock.errors import ScenarioError, ShockError
+from tradeshock.errors import DataError, ScenarioError, ShockError
 from tradeshock.shock import Shock
 from tradeshock.simulate import simulate
 from tradeshock.synthetic import random_world
@@ -303,3 +303,25 @@ def test_forward_question_keeps_each_scenarios_deficits():
     assert row["achieved"] == pytest.approx(balanced, rel=1e-10)
     forced = target_progress(w, "CAN", tgt, {"balanced": spec}, deficits="fixed").iloc[0]
     assert forced["achieved"] == pytest.approx(fixed, rel=1e-10)
+
+def test_sector_target_counts_only_that_sector(world):
+    """A target on one sector's exports is met in that sector's flows, checked by a fresh solve."""
+    c, p = world.countries[0], world.countries[2]
+    sec = world.sectors[1]
+    tgt = Target("exports_to", "times", 1.2, (p,), sectors=(sec,))
+    assert sec in tgt.describe()
+    lev = Lever("trade_cost", (p,), sectors=(sec,), one_way=True)
+    res = solve_target(world, c, tgt, lev, tol=1e-6)
+    assert res.reached
+    s = Shock(world).trade_cost(importer=p, exporter=c, sectors=[sec], change=-res.value)
+    r = simulate(world, s)
+    n, i, j = world.countries.index(p), world.countries.index(c), world.sectors.index(sec)
+    assert r.flows_cf[n, i, j] == pytest.approx(1.2 * r.flows_base[n, i, j], rel=2e-6)
+    # the all-sector metric differs: other sectors' exports to p move too
+    assert metric_value(r, c, Target("exports_to", "times", 1.2, (p,)), (p,)) != pytest.approx(
+        1.2 * metric_value(r, c, Target("exports_to", "times", 1.2, (p,)), (p,), column="baseline"),
+        rel=1e-3)
+    m = parse_target({"metric": "exports_to", "partners": [p], "times": 1.2, "sectors": sec})
+    assert m.sectors == (sec,)
+    with pytest.raises(DataError, match="target.sectors"):
+        solve_target(world, c, Target("exports_to", "times", 1.2, (p,), sectors=("nope",)), lev)

@@ -83,6 +83,9 @@ class Target:
         Partner codes or group names for ``exports_to`` / ``share_to``.
     text
         How the target was written (for reports).
+    sectors
+        Sector codes the metric counts (default: all sectors). A calibration to an observed
+        product flow, such as crude-oil exports in ``mining``, counts only that sector.
 
     """
 
@@ -91,6 +94,7 @@ class Target:
     value: float
     partners: tuple[str, ...] = ()
     text: str = ""
+    sectors: tuple[str, ...] = ()
 
     def goal(self, baseline: float) -> float:
         """The target level of the metric, given its baseline value."""
@@ -111,6 +115,8 @@ class Target:
                 "exports_to": f"exports to {'+'.join(self.partners)}",
                 "us_share": "the US share of exports",
                 "share_to": f"the share of exports going to {'+'.join(self.partners)}"}[self.metric]
+        if self.sectors:
+            what += f" in {', '.join(self.sectors)}"
         if self.kind == "times":
             return f"{what} x {self.value:g}"
         if self.kind == "increase":
@@ -193,6 +199,8 @@ def _target_from_mapping(d: Mapping[str, Any], where: str) -> Target:
     if metric not in _METRICS:
         raise ScenarioError(f"{where}.metric: unknown metric {metric!r}{did_you_mean(metric, _METRICS)}")
     partners = tuple(str(p).upper() for p in d.pop("partners", ()) or ())
+    sectors = d.pop("sectors", ()) or ()
+    sectors = (sectors,) if isinstance(sectors, str) else tuple(str(x) for x in sectors)
     keys = [k for k in ("times", "increase", "level") if k in d]
     if len(keys) != 1:
         raise ScenarioError(f"{where}: give exactly one of times, increase (US$ million) or "
@@ -200,7 +208,7 @@ def _target_from_mapping(d: Mapping[str, Any], where: str) -> Target:
     val = float(d[keys[0]])
     if d.get("currency", "USD").upper() in ("CAD", "C$") and keys[0] != "times":
         val /= CAD_PER_USD_2024
-    return Target(metric, keys[0], val, partners, str(d))  # type: ignore[arg-type]
+    return Target(metric, keys[0], val, partners, str(d), sectors)  # type: ignore[arg-type]
 
 
 def expand_partners(world: World, codes: Iterable[str], exclude: Iterable[str] = (),
@@ -340,7 +348,15 @@ def parse_lever(kind: str, partners: Iterable[str], sectors: Iterable[str] | Non
 
 
 # ---------------------------------------------------------------------------- metrics
-def _exports_by_partner(result: Any, country: str) -> pd.DataFrame:
+def _exports_by_partner(result: Any, country: str,
+                        sectors: Sequence[str] = ()) -> pd.DataFrame:
+    if sectors:     # flows are [importer, exporter, sector] at producer prices, like exports()
+        w = result.world
+        i = w.country_index(country, where="target country")
+        j = [w.sector_index(s, where="target.sectors") for s in sectors]
+        return pd.DataFrame({"baseline": result.flows_base[:, i, j].sum(axis=1),
+                             "counterfactual": result.flows_cf[:, i, j].sum(axis=1)},
+                            index=pd.Index(w.countries, name="partner"))
     df = result.exports(country)
     if "country" in df.columns:
         df = df[df["country"] == country]
@@ -350,7 +366,7 @@ def _exports_by_partner(result: Any, country: str) -> pd.DataFrame:
 def metric_value(result: Any, country: str, target: Target, partners: Sequence[str] = (),
                  column: str = "counterfactual") -> float:
     """The target's metric in a result (``column`` = ``baseline`` or ``counterfactual``)."""
-    ex = _exports_by_partner(result, country)[column]
+    ex = _exports_by_partner(result, country, target.sectors)[column]
     ex = ex[ex.index != country]
     total = float(ex.sum())
     if target.metric == "exports":
@@ -541,6 +557,8 @@ def solve_target(world: World | str, country: str, target: str | Mapping[str, An
         world = load_world(world)
     world.country_index(country, where="target country")
     target = parse_target(target)
+    for s in target.sectors:
+        world.sector_index(s, where="target.sectors")
     if isinstance(lever, str):
         lever = Lever(lever, tuple(partners) if partners else Lever.partners)  # type: ignore[arg-type]
     elif partners:
@@ -743,6 +761,8 @@ def target_progress(world: World | str, country: str, target: str | Mapping[str,
     if isinstance(world, str):
         world = load_world(world)
     target = parse_target(target)
+    for s in target.sectors:
+        world.sector_index(s, where="target.sectors")
     tgt_partners: tuple[str, ...] = ()
     if target.partners:
         tgt_partners, _ = expand_partners(world, target.partners, exclude=(country,))

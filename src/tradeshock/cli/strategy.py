@@ -46,6 +46,10 @@ def target_cmd(
     except_sectors: list[str] = typer.Option(
         None, "--except-sectors", "-x",
         help="All tradable sectors but these (e.g. petroleum,mining)."),
+    target_sectors: list[str] = typer.Option(
+        None, "--target-sectors",
+        help="Count only these sectors' exports in the target (e.g. mining, to calibrate to "
+             "observed crude-oil exports; default all sectors)."),
     elasticities: str = typer.Option(
         None, "--elasticities", "-e",
         help="Alternative trade-elasticity set of the world (e.g. uniform5, simonovska_waugh) "
@@ -95,7 +99,9 @@ def target_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    from tradeshock.analysis.targets import parse_lever, solve_target, target_progress
+    import dataclasses
+
+    from tradeshock.analysis.targets import parse_lever, parse_target, solve_target, target_progress
     from tradeshock.world import load_world
 
     check_table_path(out)                   # bad output paths fail before any solving
@@ -104,6 +110,9 @@ def target_cmd(
     w = load_world(world)
     if elasticities:
         w = w.with_elasticities(elasticities)
+    if target_sectors:
+        target = dataclasses.replace(parse_target(target, where="--target"),  # type: ignore[assignment]
+                                     sectors=tuple(_split(target_sectors)))
     if scenario:
         df = target_progress(w, country.upper(), target, scenario, reference=relative_to,
                              backend=backend)
