@@ -57,10 +57,11 @@ def _market_system(pi: np.ndarray, tariffs: np.ndarray, va_share: np.ndarray, io
     nj = n * j
     # B[(i,k),(n,k)] = π_ni^k / (1 + τ_ni^k): sales of (i, k) per dollar of n's sector-k spending.
     sales = pi / (1.0 + tariffs)                                   # [n, i, k]
-    b = np.zeros((n, j, n, j))
+    b4 = np.zeros((n, j, n, j))
     ii, kk = np.meshgrid(np.arange(n), np.arange(j), indexing="ij")
-    b[ii, kk, :, kk] = sales.transpose(1, 2, 0)                     # b[i,k,n,k] = sales[n,i,k]
-    b = b.reshape(nj, nj)
+    b4[ii, kk, :, kk] = sales.transpose(1, 2, 0)                    # b[i,k,n,k] = sales[n,i,k]
+    b = b4.reshape(nj, nj)
+    del b4
     # Per country: X_n^j = Σ_k (γ_n^{j,k} + α_n^j γ_n^k) Y_n^k + α_n^j (Σ_k r_n^k X_n^k + D_n).
     m = io_share + final_share[:, :, None] * va_share[:, None, :]  # [n, j, k]
     r = (pi * tariffs / (1.0 + tariffs)).sum(axis=1)                # [n, k]

@@ -262,8 +262,8 @@ def shock_hits(result: Any, country: str = "CAN", data: ProvinceData | None = No
                 r = rates.partner_rate(m, exp)
                 if r == "mfn":
                     continue
-                prod = _product_of(list(m.products.hs) or [""], data.product_hs or {})
-                prod = prod[0] if len(set(prod)) == 1 else ""
+                prods = _product_of(list(m.products.hs) or [""], data.product_hs or {})
+                prod = prods[0] if len(set(prods)) == 1 else ""
                 rows.append({"partner": imp, "sector": sector, "product": prod,
                              "hit": abs(float(r)) * usd * f})
     if not rows:
@@ -510,7 +510,7 @@ def province_exports(result: Any, country: str = "CAN") -> pd.DataFrame:
             k = pos[r.sector]
             if cs is not None and (r.importer, r.sector) in cs.partner:
                 split = cs.partner[(r.importer, r.sector)]
-            elif r.sector in hit_sectors:
+            elif cs is not None and r.sector in hit_sectors:
                 split = cs.sector.loc[r.sector].to_numpy(float)
             else:
                 split = sh.iloc[k].to_numpy(float)

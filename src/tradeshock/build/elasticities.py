@@ -108,7 +108,8 @@ def read_sigmas(raw: Path) -> pd.DataFrame:
 def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
     order = np.argsort(x)
     cw = np.cumsum(w[order]) / w.sum()
-    return float(x[order][min(np.searchsorted(cw, q), len(x) - 1)])
+    k = min(int(np.searchsorted(cw, q)), len(x) - 1)
+    return float(x[order][k])
 
 
 def broda_weinstein(raw: Path) -> tuple[np.ndarray, dict[str, Any]]:

@@ -57,8 +57,8 @@ def own_series(partner: str, start: str, end: str) -> pd.DataFrame:
     """Tradeshock's additional US rate on ``partner`` (percent) at each of its own change dates."""
     from tradeshock.rates import change_dates
 
-    days = [d for d in change_dates("USA", partner) if str(d) <= end]
-    days = sorted({start, end, *(str(d) for d in days if str(d) >= start)})
+    changes = [str(d) for d in change_dates("USA", partner)]
+    days = sorted({start, end, *(d for d in changes if start <= d <= end)})
     return pd.DataFrame({"date": days,
                          "tradeshock": [100.0 * product_weighted_rate(d, "USA", partner) for d in days]})
 

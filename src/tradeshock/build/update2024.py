@@ -335,9 +335,9 @@ def calibrate(raw: Path) -> tuple[World, dict[str, Any]]:
     ptargets = pair_targets(margins)
     pairs = [(ci[t["importer"]], ci[t["exporter"]], t["value"]) for t in ptargets]
     trade = np.full((n, 2), np.nan)
-    for c, v in known_deficit.items():
-        if c in ci and {"exports", "imports"} <= set(v):
-            trade[ci[c]] = (v["exports"], v["imports"])
+    for c, known in known_deficit.items():
+        if c in ci and {"exports", "imports"} <= set(known):
+            trade[ci[c]] = (known["exports"], known["imports"])
     balanced, iterations, gap = balance(flows, base.va_share, gdp, deficit, fixed, pairs, goods_mask,
                                         trade)
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tradeshock.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from tradeshock.result import ResultSet
 
 #: The shipped Canada scenarios ``tradeshock demo`` runs (each measured against baseline-2024,
 #: the world's 2024 tariffs with no new measures).
@@ -35,7 +38,7 @@ _FORMAT_HELP = ("Comma-separated outputs: html (report), csv, parquet, xlsx (xls
 def _solve(refs: list[str], world: str | None, as_of: str | None, deficits: str | None,
            out: Path, formats: str, quiet: bool, against: str | None = None,
            draws: int | None = None, seed: int | None = None, scheduler: str | None = None
-           ) -> tuple[list[Any], list[str], Path]:
+           ) -> tuple[ResultSet, list[str], Path]:
     """Validate everything cheap first, then solve with progress, then return the results."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -54,14 +57,13 @@ def _solve(refs: list[str], world: str | None, as_of: str | None, deficits: str 
         from tradeshock.uncertainty import check_draws
 
         check_draws(draws, "--draws")
-    dkw = {"draws": draws, "seed": seed, "scheduler": scheduler}
     err = Console(stderr=True)
     if quiet or len(scenarios) == 1:
         if not quiet:
             extra = f" and {draws} elasticity draws" if draws else ""
             err.print(f"[dim]solving {getattr(scenarios[0], 'name', refs[0])}{extra} …[/]")
         results = runner.run_many(scenarios, world=world, as_of=as_of, deficits=deficits,
-                                  against=ref, **dkw)
+                                  against=ref, draws=draws, seed=seed, scheduler=scheduler)
     else:
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
                       "{task.total}"), TimeElapsedColumn(), console=err, transient=True) as bar:
@@ -71,11 +73,12 @@ def _solve(refs: list[str], world: str | None, as_of: str | None, deficits: str 
                 bar.update(task, completed=done, description=f"solving {name}" if name else "done")
 
             results = runner.run_many(scenarios, world=world, as_of=as_of, deficits=deficits,
-                                      progress=tick, against=ref, **dkw)
+                                      progress=tick, against=ref, draws=draws, seed=seed,
+                                      scheduler=scheduler)
     return results, fmts, folder
 
 
-def _write(results: list[Any], folder: Path, fmts: list[str], quiet: bool) -> None:
+def _write(results: ResultSet, folder: Path, fmts: list[str], quiet: bool) -> None:
     from rich.console import Console
 
     from tradeshock import runner

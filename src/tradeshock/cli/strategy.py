@@ -290,6 +290,12 @@ def attribute_cmd(
 
 
 # -------------------------------------------------------------------------------- game
+def _payoff_item(text: str) -> tuple[str, str]:
+    """``PLAYER=OUTCOME`` as ``(player, outcome)``; a bare ``OUTCOME`` is for every player (``*``)."""
+    player, sep, outcome = text.partition("=")
+    return (player, outcome) if sep else ("*", text)
+
+
 def game_cmd(
     game: str = typer.Argument("canada-between-giants",
                                help="Game file, or the name of a shipped game (or of one in "
@@ -324,7 +330,7 @@ def game_cmd(
     con = Console()
     spec = Game.load(game)
     if payoff:
-        spec = with_payoffs(spec, dict(p.split("=", 1) if "=" in p else ("*", p) for p in payoff))
+        spec = with_payoffs(spec, dict(_payoff_item(p) for p in payoff))
     g = play(spec, world, backend=backend)
     m = g.matrix()
     eqs = {tuple(e[p] for p in g.players) for e in g.equilibria}

@@ -139,10 +139,12 @@ def remove_agreement(est: Any, panel: pd.DataFrame, members: Sequence[str] = ("C
     reports every country.
     """
     from tradeshock.gravity.baseline import fitted_world, observed_world
+    from tradeshock.resolve import check_deficits
     from tradeshock.simulate import simulate
 
     if baseline not in ("fitted", "observed"):
         raise DataError(f"baseline={baseline!r}: use 'fitted' or 'observed'")
+    treatment = check_deficits(deficits)      # the error simulate would raise, before any work
     beta, se = est.coef(term), est.se(term)
     if baseline == "fitted":
         world = fitted_world(est, panel, year, theta=theta, name=f"fitted{year}")
@@ -150,7 +152,7 @@ def remove_agreement(est: Any, panel: pd.DataFrame, members: Sequence[str] = ("C
         world = observed_world(panel, year, theta=theta, name=f"observed{year}")
     pairs = agreement_pairs(panel, members, year, term)
     shock = agreement_shock(world, pairs, beta, direction="remove", label=f"remove {term}")
-    res = simulate(world, shock, deficits=deficits, tol=tol)
+    res = simulate(world, shock, deficits=treatment, tol=tol)
     ref = world.country_index(reference, "reference")
     w_hat = np.asarray(res.w_hat, dtype=float)
     p_hat = np.asarray(res.P_hat, dtype=float)[:, 0]

@@ -218,7 +218,8 @@ class Quota(BaseModel):
         """True when baseline imports exceed the quota (the over-quota rate is marginal)."""
         if self.volume_share is not None:
             return self.volume_share < 1.0
-        return float(self.baseline_volume) > float(self.volume)
+        volume, baseline = self._volumes()
+        return baseline > volume
 
     @property
     def marginal_rate(self) -> float:
@@ -230,7 +231,14 @@ class Quota(BaseModel):
         """Quota volume as a share of baseline imports (capped at 1)."""
         if self.volume_share is not None:
             return min(1.0, self.volume_share)
-        return min(1.0, float(self.volume) / float(self.baseline_volume))
+        volume, baseline = self._volumes()
+        return min(1.0, volume / baseline)
+
+    def _volumes(self) -> tuple[float, float]:
+        """``(volume, baseline_volume)``, which a quota without ``volume_share`` must give."""
+        if self.volume is None or self.baseline_volume is None:
+            raise ValueError("quota needs volume_share, or volume with baseline_volume")
+        return float(self.volume), float(self.baseline_volume)
 
 
 class Measure(BaseModel):

@@ -62,7 +62,7 @@ def _measure_cell(col: str, v: Any) -> str:
         return f"{100 * v:.1f}%"
     if col in ("targets", "target", "sectors"):
         return str(tables.short_codes(v))
-    return tables.fmt_codes(v) if isinstance(v, (list, tuple, set)) else str(v)
+    return str(tables.fmt_codes(v)) if isinstance(v, (list, tuple, set)) else str(v)
 
 
 def _welfare(result: Any, focus: Sequence[str]) -> Table:

@@ -88,8 +88,8 @@ def render(result: Any, ctx: Any) -> str | None:
         if not prov.empty:
             tot = prov.groupby("variable")["contribution"].sum().sort_values()
             # Ontario (autos) and Saskatchewan (canola) are the provinces most argued about
-            key = [f"province_value_added_change:{p}" for p in ("ON", "SK")]
-            pairs += [(home, v) for v in key if v in tot.index]
+            argued = [f"province_value_added_change:{p}" for p in ("ON", "SK")]
+            pairs += [(home, v) for v in argued if v in tot.index]
             pairs += [(home, tot.index[0]), (home, tot.index[-1])]
         else:
             sec = pkg[pkg["variable"].str.startswith("value_added_change:")
