@@ -27,8 +27,9 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["input_cost", "price_loop", "shares", "trade_shares", "apply_operator", "gmres",
-           "closing"]
+__all__ = ["input_cost", "price_loop", "shares", "shares_factored", "scaled_weights", "trade_shares",
+           "apply_operator", "apply_factored", "gmres", "gmres_factored", "closing",
+           "closing_factored"]
 
 #: Reassociation and contraction let reductions vectorise (results change at rounding level);
 #: no "nnan"/"ninf": the NaN and overflow checks below must keep working.
@@ -385,8 +386,46 @@ def _norm(v):
 
 
 @_jit
-def gmres(S, rev, io_t, alpha, b, x0, rtol, restart, max_restarts, Y, r):
-    """Restarted GMRES (CGS2, Givens) for (I − A) x = b, as :func:`equations.gmres`.
+def apply_factored(x, W, e, inv, rev, io, alpha, Y, z, out):
+    """``out`` = x − A x for eq. (4) with the sales in factored form S_ni^k = W_ni^k e_i^k inv_n^k.
+
+    With W = ω/(1+τ'), e the shifted exponentials and inv = 1/Σ_i ω e of :func:`shares_factored`,
+    S is π'/(1+τ') without being stored: one pass over W per product. ``Y`` = gross output
+    Σ_n S_ni^k x_n^k; ``z`` (N, J) scratch; x, out flat (N·J); ``io[n, k, j]`` = γ_n^{k,j}.
+    (W = S and e = inv = 1 is the plain operator.)
+    """
+    n, j = alpha.shape
+    xm = x.reshape((n, j))
+    om = out.reshape((n, j))
+    for a in range(n):
+        for k in range(j):
+            z[a, k] = inv[a, k] * xm[a, k]
+            Y[a, k] = 0.0
+    for a in range(n):
+        z_a = z[a]
+        for i in range(n):
+            w_ai, y_i = W[a, i], Y[i]
+            for k in range(j):
+                y_i[k] += w_ai[k] * z_a[k]
+    for a in range(n):
+        y_a, e_a = Y[a], e[a]
+        for k in range(j):
+            y_a[k] *= e_a[k]
+        t = 0.0
+        for k in range(j):
+            t += rev[a, k] * xm[a, k]
+        for q in range(j):
+            io_aq = io[a, q]
+            acc = 0.0
+            for k in range(j):
+                acc += io_aq[k] * y_a[k]
+            om[a, q] = xm[a, q] - alpha[a, q] * t - acc
+
+
+@_jit
+def gmres_factored(W, e, inv, rev, io, alpha, b, x0, rtol, restart, max_restarts, Y, r):
+    """Restarted GMRES (CGS2, Givens) for (I − A) x = b, as :func:`equations.gmres`, with
+    the sales in the factored form S = W · e · inv of :func:`apply_factored`.
 
     Returns (x, converged). On return ``r`` = b − (I − A) x and ``Y`` = gross output at the
     returned x (unless the residual was not finite).
@@ -396,10 +435,12 @@ def gmres(S, rev, io_t, alpha, b, x0, rtol, restart, max_restarts, Y, r):
     bnorm = _norm(b)
     if bnorm == 0:
         x = np.zeros(nj)
-        apply_operator(x, S, rev, io_t, alpha, Y, r)
+        z = np.empty((n, j))
+        apply_factored(x, W, e, inv, rev, io, alpha, Y, z, r)
         r[:] = b
         return x, True
     x = x0.copy()
+    z = np.empty((n, j))
     tmp = np.empty(nj)
     Ys = np.empty((n, j))
     V = np.empty((restart + 1, nj))
@@ -411,7 +452,7 @@ def gmres(S, rev, io_t, alpha, b, x0, rtol, restart, max_restarts, Y, r):
     h2 = np.zeros(restart + 1)
     y = np.zeros(restart)
     for _ in range(max_restarts):
-        apply_operator(x, S, rev, io_t, alpha, Y, tmp)
+        apply_factored(x, W, e, inv, rev, io, alpha, Y, z, tmp)
         for t in range(nj):
             r[t] = b[t] - tmp[t]
         beta = _norm(r)
@@ -429,7 +470,7 @@ def gmres(S, rev, io_t, alpha, b, x0, rtol, restart, max_restarts, Y, r):
         k_used = restart
         for k in range(restart):
             w = V[k + 1]                                  # built in place
-            apply_operator(V[k], S, rev, io_t, alpha, Ys, w)
+            apply_factored(V[k], W, e, inv, rev, io, alpha, Ys, z, w)
             for p in range(k + 1):                        # classical Gram–Schmidt, twice
                 acc = 0.0
                 for t in range(nj):
@@ -474,10 +515,23 @@ def gmres(S, rev, io_t, alpha, b, x0, rtol, restart, max_restarts, Y, r):
         for p in range(k_used):
             for t in range(nj):
                 x[t] += V[p, t] * y[p]
-    apply_operator(x, S, rev, io_t, alpha, Y, tmp)
+    apply_factored(x, W, e, inv, rev, io, alpha, Y, z, tmp)
     for t in range(nj):
         r[t] = b[t] - tmp[t]
     return x, _norm(r) <= max(rtol, 1e-12) * bnorm
+
+
+@_jit
+def gmres(S, rev, io_t, alpha, b, x0, rtol, restart, max_restarts, Y, r):
+    """Restarted GMRES for (I − A) x = b with the sales S = π'/(1+τ') given in full (N, N, J).
+
+    ``io_t[n, k, j]`` = γ_n^{j,k}. Returns (x, converged); on return ``r`` = b − (I − A) x and
+    ``Y`` = gross output at x. See :func:`gmres_factored`.
+    """
+    n, j = alpha.shape
+    ones = np.ones((n, j))
+    io = np.ascontiguousarray(io_t.transpose(0, 2, 1))
+    return gmres_factored(S, ones, ones, rev, io, alpha, b, x0, rtol, restart, max_restarts, Y, r)
 
 
 @_jit
@@ -510,3 +564,94 @@ def closing(X, Y, r, S, rows, gam, d1, va_new, tb):
         va_new[a] = va
         tb[a] = (buy - dom) - d1[a] - (sell - dom)
     return res
+
+
+@_jit
+def shares_factored(log_w, log_P, gam, io, omega, omega_u, theta, log_c, lp, e, inv, rev, rows,
+                    s_dom):
+    """As :func:`shares`, but the sales are left in factored form (see :func:`apply_factored`).
+
+    ``omega_u`` = ω/(1+τ'). Writes ln ĉ, G(ln P̂), the shifted exponentials ``e`` (N, J),
+    ``inv`` = 1/Σ_i ω e, revenue and sales per dollar r, Σ_i S and the domestic sales per
+    dollar ``s_dom`` = S_nn (N, J), reading ω and ω/(1+τ') once and writing no N × N × J
+    array. Returns (price residual, rows that underflowed): with any, the caller uses
+    :func:`shares`, whose per-row log-sum-exp needs the sales stored in full.
+    """
+    n, j = gam.shape
+    input_cost(log_w, log_P, gam, io, log_c)
+    shift = np.empty(j)
+    s = np.empty(j)
+    su = np.empty(j)
+    st = np.empty(j)
+    _shifted_exp(log_c, theta, e, shift)
+    res = 0.0
+    n_bad = 0
+    for a in range(n):
+        for q in range(j):
+            s[q] = 0.0
+            su[q] = 0.0
+            st[q] = 0.0
+        for i in range(n):
+            om_i, ou_i, e_i = omega[a, i], omega_u[a, i], e[i]
+            for q in range(j):
+                v = om_i[q] * e_i[q]
+                vu = ou_i[q] * e_i[q]
+                s[q] += v
+                su[q] += vu
+                st[q] += v - vu
+        for q in range(j):
+            v = s[q]
+            if v > 0 and v < np.inf:
+                lp[a, q] = shift[q] - math.log(v) / theta[q]
+                iv = 1.0 / v
+                inv[a, q] = iv
+                rev[a, q] = st[q] * iv
+                rows[a, q] = su[q] * iv
+                s_dom[a, q] = omega_u[a, a, q] * e[a, q] * iv
+                d = abs(lp[a, q] - log_P[a, q])
+                if d > res or d != d:
+                    res = d
+            else:
+                n_bad += 1
+                inv[a, q] = 0.0
+    return res, n_bad
+
+
+@_jit
+def scaled_weights(omega, tariffs_new, out):
+    """``out`` = ω/(1+τ'): the weights of sales at producer prices (fixed within a solve)."""
+    n, _, j = omega.shape
+    for a in range(n):
+        for i in range(n):
+            o_ai, t_ai, w_ai = out[a, i], tariffs_new[a, i], omega[a, i]
+            for q in range(j):
+                o_ai[q] = w_ai[q] / (1.0 + t_ai[q])
+
+
+@_jit
+def closing_factored(X, Y, r, s_dom, rows, gam, d1, va_new, tb):
+    """As :func:`closing`, with the domestic sales per dollar S_nn^k given as ``s_dom`` (N, J)."""
+    n, j = gam.shape
+    res = 0.0
+    for a in range(n):
+        tot = 0.0
+        for q in range(j):
+            tot += X[a, q]
+        tot = max(tot, 1e-300)
+        for q in range(j):
+            v = abs(r[a * j + q]) / tot
+            if v > res or v != v:
+                res = v
+        dom = 0.0
+        buy = 0.0
+        sell = 0.0
+        va = 0.0
+        for k in range(j):
+            dom += s_dom[a, k] * X[a, k]
+            buy += X[a, k] * rows[a, k]
+            sell += Y[a, k]
+            va += gam[a, k] * Y[a, k]
+        va_new[a] = va
+        tb[a] = (buy - dom) - d1[a] - (sell - dom)
+    return res
+

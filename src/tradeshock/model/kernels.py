@@ -126,7 +126,13 @@ def _c(a: np.ndarray) -> np.ndarray:
 
 
 class FusedStep:
-    """One outer step's arithmetic in compiled kernels (:mod:`~tradeshock.model.fused`)."""
+    """One outer step's arithmetic in compiled kernels (:mod:`~tradeshock.model.fused`).
+
+    The sales per dollar S = π'/(1+τ') are kept in factored form, ω/(1+τ') (fixed within a
+    solve) times per-supplier and per-buyer vectors, so a step reads ω and ω/(1+τ') and writes
+    no N × N × J array; only a step in which some price-index row underflowed (handled by a
+    per-row log-sum-exp) stores S in full.
+    """
 
     name = "numba"
 
@@ -136,14 +142,18 @@ class FusedStep:
         self.k = fused
         n, _, j = weights.shape
         self.omega = _c(weights)
-        self.u = 1.0 / (1.0 + np.asarray(tariffs_new, dtype=np.float64))    # 1/(1+τ'), contiguous
+        self.tau1 = _c(tariffs_new)
+        self.omega_u = np.empty((n, n, j))
+        fused.scaled_weights(self.omega, self.tau1, self.omega_u)          # ω/(1+τ')
         self.gam, self.io, self.alpha, self.theta = _c(va_share), _c(io_share), _c(final_share), _c(theta)
-        self.io_t = np.ascontiguousarray(self.io.transpose(0, 2, 1))
         self.log_c, self.lp = np.empty((n, j)), np.empty((n, j))
-        self.S = np.empty((n, n, j))
+        self.e, self.inv, self.s_dom = np.empty((n, j)), np.empty((n, j)), np.empty((n, j))
+        self.ones = np.ones((n, j))
         self.rev, self.rows = np.empty((n, j)), np.empty((n, j))
         self.Y, self.r = np.empty((n, j)), np.empty(n * j)
         self.va, self.tb = np.empty(n), np.empty(n)
+        self.S: np.ndarray | None = None        # sales in full, only after a step that needs them
+        self.full = False                       # whether the last step's sales are self.S
         self.ok = True
 
     def prices(self, log_w: np.ndarray, log_P: np.ndarray, tol: float) -> tuple[np.ndarray, int]:
@@ -154,27 +164,49 @@ class FusedStep:
 
     def shares(self, log_w: np.ndarray, log_P: np.ndarray) -> tuple[np.ndarray, float]:
         """(1)–(3), sales per dollar and revenue per dollar in one pass; (ln ĉ, price residual)."""
-        res = self.k.shares(_c(log_w), _c(log_P), self.gam, self.io, self.omega, self.u,
-                            self.theta, self.log_c, self.lp, self.S, self.rev, self.rows)
+        lw, lP = _c(log_w), _c(log_P)
+        res, bad = self.k.shares_factored(lw, lP, self.gam, self.io, self.omega, self.omega_u,
+                                          self.theta, self.log_c, self.lp, self.e, self.inv,
+                                          self.rev, self.rows, self.s_dom)
+        self.full = bool(bad)
+        if self.full:                            # underflowed rows: log-sum-exp, S in full
+            n, _, j = self.omega.shape
+            if self.S is None:
+                self.S = np.empty((n, n, j))
+            u = 1.0 / (1.0 + self.tau1)
+            res = self.k.shares(lw, lP, self.gam, self.io, self.omega, u, self.theta, self.log_c,
+                                self.lp, self.S, self.rev, self.rows)
+            self.s_dom[...] = self.S.reshape(n * n, j)[:: n + 1]
         return self.log_c.copy(), float(res)
+
+    def _operator(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(W, e, inv) with S = W · e · inv, for the kernels of eq. (4)."""
+        if self.full:
+            assert self.S is not None
+            return self.S, self.ones, self.ones
+        return self.omega_u, self.e, self.inv
 
     def expenditure(self, exog: np.ndarray, X0: np.ndarray, rtol: float) -> np.ndarray:
         """Eq. (4) by compiled GMRES; keeps the residual and gross output of the X' returned."""
         n, j = self.alpha.shape
         b = (self.alpha * exog[:, None]).ravel()
-        x, ok = self.k.gmres(self.S, self.rev, self.io_t, self.alpha, b, _c(X0).ravel(), float(rtol),
-                             40, 10, self.Y, self.r)
+        W, e, inv = self._operator()
+        x, ok = self.k.gmres_factored(W, e, inv, self.rev, self.io, self.alpha, b,
+                                      _c(X0).ravel(), float(rtol), 40, 10, self.Y, self.r)
         if not ok:                                     # dense LU fallback, as the NumPy path
-            x = eqs._dense_solve(self.S, self.rev, self.io, self.alpha, b)
+            S = W * e[None, :, :] * inv[:, None, :]
+            x = eqs._dense_solve(S, self.rev, self.io, self.alpha, b)
             tmp = np.empty(n * j)
-            self.k.apply_operator(x, self.S, self.rev, self.io_t, self.alpha, self.Y, tmp)
+            self.k.apply_factored(x, W, e, inv, self.rev, self.io, self.alpha, self.Y,
+                                  np.empty((n, j)), tmp)
             np.subtract(b, tmp, out=self.r)
         return x.reshape(n, j)
 
     def closing(self, X: np.ndarray, exog: np.ndarray,
                 d1: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """As :meth:`NumpyStep.closing`, from the last :meth:`expenditure` (``X`` must be its result)."""
-        res = self.k.closing(X, self.Y, self.r, self.S, self.rows, self.gam, _c(d1), self.va, self.tb)
+        res = self.k.closing_factored(X, self.Y, self.r, self.s_dom, self.rows, self.gam, _c(d1),
+                                      self.va, self.tb)
         return float(res), self.va.copy(), self.tb.copy()
 
     def trade_shares(self, log_c: np.ndarray) -> np.ndarray:
