@@ -9,6 +9,7 @@ from typing import Any
 from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
 
 from tradeshock.app import service
+from tradeshock.app.actions import submit_run
 from tradeshock.app.jobs import JobPool
 from tradeshock.app.pages.widgets import error_box, job_panel, register_jobs
 from tradeshock.errors import TradeshockError
@@ -549,8 +550,6 @@ def register(app: Any, pool: JobPool) -> None:
     def submit(
         checked: list, moves: list, name: str, deficits: str, base: str, as_of: str, draws: Any
     ) -> list:
-        from tradeshock.app.actions import submit_run
-
         if as_of and _date(as_of) is None:
             raise service.SpecError(f"as-of date {as_of!r} is not a date; use YYYY-MM-DD")
         return [submit_run(pool, _spec(base, as_of, checked, moves, name, deficits, draws))]

@@ -8,6 +8,7 @@ from dash import Input, State, dcc, html
 
 from tradeshock.app import figures as F
 from tradeshock.app import service
+from tradeshock.app.actions import SPECS, submit_run
 from tradeshock.app.jobs import JobPool
 from tradeshock.app.pages.results import downloads
 from tradeshock.app.pages.widgets import job_panel, register_jobs
@@ -61,8 +62,6 @@ def layout(history: list | None = None) -> html.Div:
 
 def submit_pick(pool: JobPool, picks: list[str]) -> list:
     """One job per picked scenario (cached ones come back at once)."""
-    from tradeshock.app.actions import SPECS, submit_run
-
     picks = list(dict.fromkeys(picks or []))
     if len(picks) < 2 or len(picks) > MAX:
         raise service.SpecError(f"pick between 2 and {MAX} scenarios to compare (got {len(picks)})")
