@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from tradeshock.output import check_file, staged_file
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 SUFFIXES = (".csv", ".parquet", ".json", ".xlsx")
 
@@ -52,7 +55,7 @@ def write_table(df: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def print_bands(con: Any, df: Any, labels: list[str], col: str, top: int, what: str) -> None:
+def print_bands(con: Console, df: pd.DataFrame, labels: list[str], col: str, top: int, what: str) -> None:
     """Print ``col`` with its p05–p95 band over elasticity draws, and any failed draws."""
     from rich.table import Table
 

@@ -7,11 +7,18 @@ with ``--reroute``, the third-country diversion screen (see :mod:`tradeshock.ana
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from tradeshock.cli._tables import write_table
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.console import Console
+
+    from tradeshock.analysis.value_added import GlobalIO
+    from tradeshock.result import Result
 
 
 def value_added_cmd(
@@ -49,7 +56,7 @@ def value_added_cmd(
     for code, field in ((exporter, "exporter"), (to, "importer"), (origin, "origin")):
         base_world.country_index(code, where=field)
     results = runner.run_many(scenario, world=world, as_of=as_of) if scenario else []
-    sources: dict[str, Any] = {"baseline": va.io_of(results[0], "baseline") if results
+    sources: dict[str, GlobalIO | Result] = {"baseline": va.io_of(results[0], "baseline") if results
                                else va.io_of(base_world)}
     for res in results:
         sources[str(res.scenario.name if res.scenario is not None else "scenario")] = res
@@ -68,7 +75,7 @@ def value_added_cmd(
         con.print(f"wrote {out}")
 
 
-def _print_summary(con: Any, df: Any, exporter: str, to: str, origin: str) -> None:
+def _print_summary(con: Console, df: pd.DataFrame, exporter: str, to: str, origin: str) -> None:
     from rich.table import Table
 
     tot = df[df["sector"] == "all"]
@@ -85,7 +92,7 @@ def _print_summary(con: Any, df: Any, exporter: str, to: str, origin: str) -> No
     con.print(table)
 
 
-def _print_sectors(con: Any, df: Any, origin: str, top: int) -> None:
+def _print_sectors(con: Console, df: pd.DataFrame, origin: str, top: int) -> None:
     from rich.table import Table
 
     sec = df[df["sector"] != "all"]
@@ -101,7 +108,7 @@ def _print_sectors(con: Any, df: Any, origin: str, top: int) -> None:
     con.print(table)
 
 
-def _print_reroute(con: Any, screen: Any, res: Any, top: int) -> None:
+def _print_reroute(con: Console, screen: pd.DataFrame, res: Result, top: int) -> None:
     from rich.table import Table
 
     name = res.scenario.name if res.scenario is not None else "scenario"

@@ -8,7 +8,7 @@ before and after, Canada's sectors that gain and lose most, tariff revenue, conv
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.panel import Panel
@@ -17,6 +17,9 @@ from rich.table import Table
 from tradeshock.report import tables
 from tradeshock.report.context import FOCUS
 from tradeshock.report.headline import headline
+
+if TYPE_CHECKING:
+    from tradeshock.result import Result
 
 
 def _pct(v: float, digits: int = 2) -> str:
@@ -33,7 +36,7 @@ def _money(v: float) -> str:
     return "—" if v != v else f"{v:+,.0f}" if v < 0 else f"{v:,.0f}"
 
 
-def _measures(result: Any, wide: bool) -> Table | None:
+def _measures(result: Result, wide: bool) -> Table | None:
     df = tables.measures_table(result)
     if df is None:
         return None
@@ -65,7 +68,7 @@ def _measure_cell(col: str, v: Any) -> str:
     return str(tables.fmt_codes(v)) if isinstance(v, (list, tuple, set)) else str(v)
 
 
-def _welfare(result: Any, focus: Sequence[str]) -> Table:
+def _welfare(result: Result, focus: Sequence[str]) -> Table:
     w = tables.welfare_movers(result, n=8, focus=focus)
     t = Table("country", "name", "real income", "terms of trade", "volume of trade", "real wage",
               title="Welfare by country (% change from baseline; largest moves + focus countries)",
@@ -76,7 +79,7 @@ def _welfare(result: Any, focus: Sequence[str]) -> Table:
     return t
 
 
-def _exports(result: Any, home: str, reference: Any = None) -> Table:
+def _exports(result: Result, home: str, reference: Result | None = None) -> Table:
     ex = tables.exports_by_partner(result, home, reference=reference)
     first = "reference" if reference is not None else "baseline"
     title = f"{tables.country_name(result, home)}'s exports ({tables.money_unit(result)})"
@@ -98,7 +101,7 @@ def _pp(v: float) -> str:
     return f"[{style}]{v:+.3f} pp[/]"
 
 
-def _against(result: Any, focus: Sequence[str]) -> Table | None:
+def _against(result: Result, focus: Sequence[str]) -> Table | None:
     """Real income against the result's reference: scenario, reference and the difference (pp)."""
     ref = getattr(result, "reference", None)
     if ref is None:
@@ -137,7 +140,7 @@ def fit(table: Table) -> Table:
     return table
 
 
-def _sectors(result: Any, home: str, reference: Any = None) -> Table:
+def _sectors(result: Result, home: str, reference: Result | None = None) -> Table:
     gains, losses = tables.sector_moves(result, home, n=5, by="value_added_change",
                                         reference=reference)
     against = f" against {tables.scenario_name(reference)}" if reference is not None else ""
@@ -153,7 +156,7 @@ def _sectors(result: Any, home: str, reference: Any = None) -> Table:
     return t
 
 
-def _revenue(result: Any, focus: Sequence[str]) -> Table:
+def _revenue(result: Result, focus: Sequence[str]) -> Table:
     r = tables.revenue_table(result, focus=focus, n=4)
     t = Table("country", "baseline", "scenario", "change", "change %",
               title=f"Tariff revenue ({tables.money_unit(result)})", title_justify="left")
@@ -170,7 +173,7 @@ def _band(v: float, lo: float, hi: float, digits: int = 2) -> str:
     return f"{_pct(v, digits)} [dim][{lo:+.{digits}f}, {hi:+.{digits}f}][/]"
 
 
-def _ranges(result: Any, home: str, focus: Sequence[str]) -> Table | None:
+def _ranges(result: Result, home: str, focus: Sequence[str]) -> Table | None:
     """Point estimates with their p05–p95 range over the elasticity draws (None without draws)."""
     u = getattr(result, "uncertainty", None)
     if u is None:
@@ -209,7 +212,7 @@ def _ranges(result: Any, home: str, focus: Sequence[str]) -> Table | None:
     return t
 
 
-def convergence_line(result: Any) -> str:
+def convergence_line(result: Result) -> str:
     """One line on the solver: converged, iterations, worst residual, seconds."""
     d = tables.diagnostics_dict(result)
     res = [v for k, v in d.items() if k.startswith("residual") and isinstance(v, (int, float))]
@@ -220,7 +223,7 @@ def convergence_line(result: Any) -> str:
             f"{getattr(result, 'deficits', '?')}, numéraire world value added.")
 
 
-def print_summary(result: Any, console: Console | None = None, home: str = "CAN",
+def print_summary(result: Result, console: Console | None = None, home: str = "CAN",
                   focus: Sequence[str] = FOCUS) -> None:
     """Print the readable summary of one result."""
     con = console or Console()
@@ -256,7 +259,7 @@ def print_summary(result: Any, console: Console | None = None, home: str = "CAN"
     con.print(Panel(headline(result, home), title="In a sentence", title_align="left"))
 
 
-def print_comparison(results: Sequence[Any], console: Console | None = None, home: str = "CAN",
+def print_comparison(results: Sequence[Result], console: Console | None = None, home: str = "CAN",
                      focus: Sequence[str] = FOCUS) -> None:
     """Print several results side by side, one row per scenario (fits a narrow terminal).
 
