@@ -25,12 +25,16 @@ import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from tradeshock.errors import DataError
+
+if TYPE_CHECKING:
+    from tradeshock.result import Result
+    from tradeshock.world import World
 
 #: Folder of the packaged provincial data (built by ``tradeshock.build.provinces``).
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "provinces"
@@ -113,7 +117,7 @@ def load_province_data(folder: str | None = None) -> ProvinceData:
 
 
 # ------------------------------------------------------------------------------ shares
-def _canola_weights(world: Any, data: ProvinceData, country: str) -> dict[str, float]:
+def _canola_weights(world: World, data: ProvinceData, country: str) -> dict[str, float]:
     """Canola seed's weight in Canada's agriculture: in output and in exports by destination.
 
     Uses the Canola Council 2024 values (C$, converted at the packaged rate) against the world's
@@ -143,7 +147,7 @@ def _canola_weights(world: Any, data: ProvinceData, country: str) -> dict[str, f
     return weights
 
 
-def province_shares(world: Any, country: str = "CAN", destination: str | None = None,
+def province_shares(world: World, country: str = "CAN", destination: str | None = None,
                     data: ProvinceData | None = None) -> pd.DataFrame:
     """Sector × province shares used for ``world`` (rows sum to one).
 
@@ -178,9 +182,12 @@ def province_shares(world: Any, country: str = "CAN", destination: str | None = 
 
 # ------------------------------------------------------------------------------ where changes land
 def _product_of(codes: Any, product_hs: dict[str, tuple[str, ...]]) -> np.ndarray:
-    """The product of each HS code (``""`` when none): a code inside a product's prefixes is that
-    product; a broader code (e.g. a measure on ``0206``) is the product only if it contains the
-    prefixes of exactly one product (``03``, all seafood, contains lobster and crab: no product)."""
+    """The product of each HS code (``""`` when none).
+
+    A code inside a product's prefixes is that product; a broader code (e.g. a measure on
+    ``0206``) is the product only if it contains the prefixes of exactly one product (``03``, all
+    seafood, contains lobster and crab: no product).
+    """
     codes = pd.Series(np.asarray(codes, dtype=object)).astype(str)
     out = np.full(len(codes), "", dtype=object)
     for prod, prefixes in product_hs.items():
@@ -204,7 +211,7 @@ def _mix_products(src: str, key: str) -> np.ndarray:
     return _product_of(rates._mix_by_src(src)["hs6"].to_numpy(), data.product_hs or {})
 
 
-def shock_hits(result: Any, country: str = "CAN", data: ProvinceData | None = None) -> pd.DataFrame:
+def shock_hits(result: Result, country: str = "CAN", data: ProvinceData | None = None) -> pd.DataFrame:
     """Money at stake on ``country``'s exports, by partner, sector and product (US$ million).
 
     For every partner whose measures in the result's scenario hit ``country``: the trade of each HS
@@ -297,7 +304,7 @@ class ChangeSplit:
 _SPLITS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def change_split(result: Any, country: str = "CAN", base: pd.DataFrame | None = None,
+def change_split(result: Result, country: str = "CAN", base: pd.DataFrame | None = None,
                  data: ProvinceData | None = None) -> ChangeSplit:
     """Split of each sector's change across provinces by the product composition of the shock.
 
@@ -325,8 +332,7 @@ def change_split(result: Any, country: str = "CAN", base: pd.DataFrame | None = 
     return cs
 
 
-def _change_split(result: Any, country: str, base: pd.DataFrame, data: ProvinceData) -> ChangeSplit:
-    world = result.world
+def _change_split(result: Result, country: str, base: pd.DataFrame, data: ProvinceData) -> ChangeSplit:
     split = base.copy()
     direct = pd.Series(0.0, index=base.index)
     hits = shock_hits(result, country, data)
@@ -372,7 +378,7 @@ def _change_split(result: Any, country: str, base: pd.DataFrame, data: ProvinceD
 
 
 # ------------------------------------------------------------------------------ results
-def _national_output(result: Any, country: str) -> pd.DataFrame:
+def _national_output(result: Result, country: str) -> pd.DataFrame:
     out = result.output()
     out = out[out["country"] == country] if "country" in out.columns else out.loc[country]
     if len(out) == 0:
@@ -380,7 +386,7 @@ def _national_output(result: Any, country: str) -> pd.DataFrame:
     return out.set_index("sector")
 
 
-def province_results(result: Any, shares: pd.DataFrame | None = None,
+def province_results(result: Result, shares: pd.DataFrame | None = None,
                      country: str = "CAN") -> pd.DataFrame:
     """Split Canada's sector value added and employment across provinces (tidy).
 
@@ -445,7 +451,7 @@ def province_results(result: Any, shares: pd.DataFrame | None = None,
     return df
 
 
-def _attrs(data: ProvinceData, world: Any) -> dict[str, Any]:
+def _attrs(data: ProvinceData, world: World) -> dict[str, Any]:
     fx = data.provenance["exchange_rate"]
     note = ""
     if getattr(world, "year", 2024) != fx.get("year"):
@@ -464,7 +470,7 @@ def _attrs(data: ProvinceData, world: Any) -> dict[str, Any]:
     }
 
 
-def _check_shares(shares: pd.DataFrame, world: Any) -> pd.DataFrame:
+def _check_shares(shares: pd.DataFrame, world: World) -> pd.DataFrame:
     missing = [s for s in world.sectors if s not in shares.index]
     if missing:
         raise DataError(f"share table lacks sectors {missing[:5]}")
@@ -476,7 +482,7 @@ def _check_shares(shares: pd.DataFrame, world: Any) -> pd.DataFrame:
     return sh
 
 
-def province_exports(result: Any, country: str = "CAN") -> pd.DataFrame:
+def province_exports(result: Result, country: str = "CAN") -> pd.DataFrame:
     """Provincial exports by destination group (USA, CHN, other) and sector (tidy, C$ million).
 
     Columns ``province, destination, sector, baseline, counterfactual, change, change_pct``.
@@ -536,7 +542,7 @@ def province_exports(result: Any, country: str = "CAN") -> pd.DataFrame:
     return df
 
 
-def province_income(result: Any, va: pd.Series, country: str = "CAN") -> pd.DataFrame | None:
+def province_income(result: Result, va: pd.Series, country: str = "CAN") -> pd.DataFrame | None:
     """Real income by province, deflated like Canada's real income so provinces add up to it.
 
     Canada's income is value added + tariff revenue + trade deficit, deflated by its consumer
@@ -567,7 +573,7 @@ def province_income(result: Any, va: pd.Series, country: str = "CAN") -> pd.Data
                          "real_income_change_pct": 100 * (inc1 / (1.0 + cpi) / inc0 - 1.0)})
 
 
-def province_summary(result: Any, top: int = 3, country: str = "CAN") -> pd.DataFrame:
+def province_summary(result: Result, top: int = 3, country: str = "CAN") -> pd.DataFrame:
     """One row per province: real income, value added (nominal), employment, exports, drivers.
 
     Columns ``province, name, real_income_change_pct`` (percent, deflated by Canada's consumer

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,9 @@ import pandas as pd
 from tradeshock.errors import DataError
 from tradeshock.shock import Shock
 from tradeshock.world import World
+
+if TYPE_CHECKING:
+    from tradeshock.gravity.ppml import GravityEstimate
 
 
 def iceberg_change(beta: float, theta: np.ndarray | float, *, direction: str = "remove",
@@ -127,9 +130,10 @@ class AgreementResult:
     meta: dict[str, Any]
 
 
-def remove_agreement(est: Any, panel: pd.DataFrame, members: Sequence[str] = ("CAN", "MEX", "USA"), *,
-                     year: int = 1994, term: str = "rta", theta: float = 6.0,
-                     baseline: str = "fitted", deficits: str = "fixed", reference: str = "DEU",
+def remove_agreement(est: GravityEstimate, panel: pd.DataFrame,
+                     members: Sequence[str] = ("CAN", "MEX", "USA"), *, year: int = 1994,
+                     term: str = "rta", theta: float = 6.0, baseline: str = "fitted",
+                     deficits: str = "fixed", reference: str = "DEU",
                      tol: float = 1e-12) -> AgreementResult:
     """The Advanced Guide's "removing NAFTA" application, end to end on the engine.
 
