@@ -14,6 +14,7 @@ from dash import Dash, Input, Output, State, dcc, html
 from tradeshock import __version__
 from tradeshock.app.jobs import JobPool
 from tradeshock.app.pages import build, compare, results, strategy
+from tradeshock.app.pages.widgets import page
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 NAV = (("/build", "Build"), ("/results", "Results"), ("/compare", "Compare"), ("/strategy", "Strategy"))
@@ -115,12 +116,10 @@ def build_dash(server: Any, pool: JobPool) -> Dash:
             return compare.layout(history)
         if path == "/strategy":
             return strategy.layout()
-        return html.Div(
-            [
-                html.H2("Page not found"),
-                html.P(["No page at ", html.Code(path[:80]), ". ", dcc.Link("Go to Build", href="/build")]),
-            ],
-            className="page",
+        return page(
+            None,
+            "Page not found",
+            html.P(["No page at ", html.Code(path[:80]), ". ", dcc.Link("Go to Build", href="/build")]),
         )
 
     @app.callback(
@@ -131,6 +130,6 @@ def build_dash(server: Any, pool: JobPool) -> Dash:
         path = "/build" if path == "/" else path
         return tuple("nav-link active" if href == path else "nav-link" for href, _ in NAV)
 
-    for page in (build, results, compare, strategy):
-        page.register(app, pool)
+    for module in (build, results, compare, strategy):
+        module.register(app, pool)
     return app

@@ -11,7 +11,7 @@ from dash import ALL, Input, Output, State, callback_context, dcc, html, no_upda
 from tradeshock.app import service
 from tradeshock.app.actions import submit_run
 from tradeshock.app.jobs import JobPool
-from tradeshock.app.pages.widgets import error_box, job_panel, register_jobs
+from tradeshock.app.pages.widgets import error_box, field, job_panel, page, register_jobs, row
 from tradeshock.errors import TradeshockError
 
 IMPOSERS = {"USA": "United States", "CAN": "Canada", "CHN": "China"}
@@ -130,207 +130,137 @@ def layout() -> html.Div:
     shipped = [{"label": "None: start from the measures in force on the date", "value": ""}] + [
         {"label": f"{s.name}: {s.description}", "value": s.name} for s in cat.scenarios.values()
     ]
-    return html.Div(
-        [
-            html.H2("Build a scenario"),
-            html.P(
-                "Start from the measures in force on a date, or from a shipped scenario; switch "
-                "measures on or off; add your own moves; then run. Changes are measured against the "
-                "2024 baseline world (41 countries, 35 sectors).",
-                className="lead",
+    return page(
+        "build",
+        "Build a scenario",
+        row(
+            field(
+                "Start from a shipped scenario",
+                dcc.Dropdown(
+                    id="b-base",
+                    options=shipped,
+                    value="",
+                    clearable=False,
+                    persistence=True,
+                    persistence_type="session",
+                ),
+                wide=True,
             ),
-            html.Div(
-                [
-                    html.Div(
-                        [
-                            html.Label("Start from a shipped scenario", htmlFor="b-base"),
-                            dcc.Dropdown(
-                                id="b-base",
-                                options=shipped,
-                                value="",
-                                clearable=False,
-                                persistence=True,
-                                persistence_type="session",
-                            ),
-                        ],
-                        className="field wide",
-                    ),
-                    html.Div(
-                        [
-                            html.Label("Measures in force on (as-of date)", htmlFor="b-asof"),
-                            dcc.Input(
-                                id="b-asof",
-                                type="text",
-                                value=default_date(),
-                                placeholder="YYYY-MM-DD",
-                                maxLength=10,
-                                debounce=True,
-                                persistence=True,
-                                persistence_type="session",
-                            ),
-                            html.Div("Empty: no measures by date (only the scenario's).", className="hint"),
-                        ],
-                        className="field",
-                    ),
-                ],
-                className="row",
+            field(
+                "Measures in force on (as-of date)",
+                dcc.Input(
+                    id="b-asof",
+                    type="text",
+                    value=default_date(),
+                    placeholder="YYYY-MM-DD",
+                    maxLength=10,
+                    debounce=True,
+                    persistence=True,
+                    persistence_type="session",
+                ),
+                hint="Empty: no measures by date (only the scenario's).",
             ),
-            html.Div(id="b-asof-msg"),
-            html.H3("Measures from the library"),
-            html.Div(id="b-measures", children=measure_groups(None, default_date())),
-            html.H3("Custom moves"),
-            html.Div(
-                [
-                    html.Div(
-                        [
-                            html.Label("Kind", htmlFor="b-kind"),
-                            dcc.Dropdown(id="b-kind", options=KINDS, value="tariff", clearable=False),
-                        ],
-                        className="field",
-                    ),
-                    html.Div(
-                        [
-                            html.Label("Imposer (importer)", htmlFor="b-imposer"),
-                            dcc.Dropdown(id="b-imposer", options=countries, value="CAN", clearable=False),
-                        ],
-                        className="field",
-                    ),
-                    html.Div(
-                        [
-                            html.Label("On imports from (exporters; empty = all)", htmlFor="b-targets"),
-                            dcc.Dropdown(id="b-targets", options=countries, value=["USA"], multi=True),
-                        ],
-                        className="field wide",
-                    ),
-                    html.Div(
-                        [
-                            html.Label("Sectors (empty = all goods)", htmlFor="b-sectors"),
-                            dcc.Dropdown(id="b-sectors", options=sectors, value=[], multi=True),
-                        ],
-                        className="field wide",
-                    ),
-                ],
-                className="row",
+        ),
+        html.Div(id="b-asof-msg"),
+        html.H3("Measures from the library"),
+        html.Div(id="b-measures", children=measure_groups(None, default_date())),
+        html.H3("Custom moves"),
+        row(
+            field("Kind", dcc.Dropdown(id="b-kind", options=KINDS, value="tariff", clearable=False)),
+            field(
+                "Imposer (importer)",
+                dcc.Dropdown(id="b-imposer", options=countries, value="CAN", clearable=False),
             ),
-            html.Div(
-                [
-                    html.Div(
-                        [
-                            html.Label("Rate", htmlFor="b-mode"),
-                            dcc.RadioItems(
-                                id="b-mode",
-                                options=[
-                                    {"label": "add points", "value": "add"},
-                                    {"label": "set the rate", "value": "rate"},
-                                ],
-                                value="add",
-                                inline=True,
-                            ),
-                        ],
-                        className="field",
-                        id="b-mode-box",
-                    ),
-                    html.Div(
-                        [
-                            html.Label(
-                                "Value, % (tariff, in-quota rate or trade-cost change)", htmlFor="b-value"
-                            ),
-                            dcc.Input(id="b-value", type="number", value=25, min=-100, max=1000, step="any"),
-                        ],
-                        className="field",
-                    ),
-                    html.Div(
-                        [
-                            html.Label("Over-quota rate, %", htmlFor="b-over"),
-                            dcc.Input(id="b-over", type="number", value=100, min=-99, max=1000, step="any"),
-                        ],
-                        className="field",
-                        id="b-over-box",
-                    ),
-                    html.Div(
-                        [
-                            html.Label("Quota, % of baseline imports", htmlFor="b-share"),
-                            dcc.Input(id="b-share", type="number", value=50, min=0, max=100, step="any"),
-                        ],
-                        className="field",
-                        id="b-share-box",
-                    ),
-                    html.Div(
-                        [
-                            html.Label("Label (optional)", htmlFor="b-label"),
-                            dcc.Input(id="b-label", type="text", value="", maxLength=40),
-                        ],
-                        className="field",
-                    ),
-                    html.Button("Add move", id="b-addmove", className="secondary"),
-                ],
-                className="row",
+            field(
+                "On imports from (exporters; empty = all)",
+                dcc.Dropdown(id="b-targets", options=countries, value=["USA"], multi=True),
+                wide=True,
             ),
-            html.Div(id="b-move-msg"),
-            dcc.Store(id="b-moves", storage_type="session", data=[]),
-            html.Div(id="b-movelist"),
-            html.H3("Settings and run"),
-            html.Div(
-                [
-                    html.Div(
-                        [
-                            html.Label("Name", htmlFor="b-name"),
-                            dcc.Input(
-                                id="b-name",
-                                type="text",
-                                value="",
-                                maxLength=60,
-                                placeholder="my-scenario",
-                                persistence=True,
-                                persistence_type="session",
-                            ),
-                        ],
-                        className="field",
-                    ),
-                    html.Div(
-                        [
-                            html.Label("Trade deficits", htmlFor="b-deficits"),
-                            dcc.RadioItems(
-                                id="b-deficits",
-                                options=[
-                                    {"label": "fixed (as in 2024)", "value": "fixed"},
-                                    {"label": "zero (balanced trade)", "value": "zero"},
-                                ],
-                                value="fixed",
-                                inline=True,
-                                persistence=True,
-                                persistence_type="session",
-                            ),
-                        ],
-                        className="field",
-                    ),
-                    html.Div(
-                        [
-                            html.Label("Elasticity draws (0: none)", htmlFor="b-draws"),
-                            dcc.Input(
-                                id="b-draws", type="number", value=0, min=0, max=service.MAX_DRAWS, step=1
-                            ),
-                            html.Div(
-                                f"Up to {service.MAX_DRAWS}; each is a full solve. Gives 5–95% bands.",
-                                className="hint",
-                            ),
-                        ],
-                        className="field",
-                    ),
-                    html.Button("Run", id="b-run", className="primary"),
-                ],
-                className="row",
+            field(
+                "Sectors (empty = all goods)",
+                dcc.Dropdown(id="b-sectors", options=sectors, value=[], multi=True),
+                wide=True,
             ),
-            job_panel("b"),
-            html.Details(
-                [
-                    html.Summary("The scenario as a file (for tradeshock run)"),
-                    html.Pre(id="b-yaml", className="yaml"),
-                ]
+        ),
+        row(
+            field(
+                "Rate",
+                dcc.RadioItems(
+                    id="b-mode",
+                    options=[
+                        {"label": "add points", "value": "add"},
+                        {"label": "set the rate", "value": "rate"},
+                    ],
+                    value="add",
+                    inline=True,
+                ),
+                box="b-mode-box",
             ),
-        ],
-        className="page",
-        id="page-build",
+            field(
+                "Value, % (tariff, in-quota rate or trade-cost change)",
+                dcc.Input(id="b-value", type="number", value=25, min=-100, max=1000, step="any"),
+            ),
+            field(
+                "Over-quota rate, %",
+                dcc.Input(id="b-over", type="number", value=100, min=-99, max=1000, step="any"),
+                box="b-over-box",
+            ),
+            field(
+                "Quota, % of baseline imports",
+                dcc.Input(id="b-share", type="number", value=50, min=0, max=100, step="any"),
+                box="b-share-box",
+            ),
+            field("Label (optional)", dcc.Input(id="b-label", type="text", value="", maxLength=40)),
+            html.Button("Add move", id="b-addmove", className="secondary"),
+        ),
+        html.Div(id="b-move-msg"),
+        dcc.Store(id="b-moves", storage_type="session", data=[]),
+        html.Div(id="b-movelist"),
+        html.H3("Settings and run"),
+        row(
+            field(
+                "Name",
+                dcc.Input(
+                    id="b-name",
+                    type="text",
+                    value="",
+                    maxLength=60,
+                    placeholder="my-scenario",
+                    persistence=True,
+                    persistence_type="session",
+                ),
+            ),
+            field(
+                "Trade deficits",
+                dcc.RadioItems(
+                    id="b-deficits",
+                    options=[
+                        {"label": "fixed (as in 2024)", "value": "fixed"},
+                        {"label": "zero (balanced trade)", "value": "zero"},
+                    ],
+                    value="fixed",
+                    inline=True,
+                    persistence=True,
+                    persistence_type="session",
+                ),
+            ),
+            field(
+                "Elasticity draws (0: none)",
+                dcc.Input(id="b-draws", type="number", value=0, min=0, max=service.MAX_DRAWS, step=1),
+                hint=f"Up to {service.MAX_DRAWS}; each is a full solve. Gives 5–95% bands.",
+            ),
+            html.Button("Run", id="b-run", className="primary"),
+        ),
+        job_panel("b"),
+        html.Details(
+            [
+                html.Summary("The scenario as a file (for tradeshock run)"),
+                html.Pre(id="b-yaml", className="yaml"),
+            ]
+        ),
+        lead="Start from the measures in force on a date, or from a shipped scenario; switch "
+        "measures on or off; add your own moves; then run. Changes are measured against the "
+        "2024 baseline world (41 countries, 35 sectors).",
     )
 
 

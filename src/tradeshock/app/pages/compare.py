@@ -11,7 +11,7 @@ from tradeshock.app import service
 from tradeshock.app.actions import SPECS, submit_run
 from tradeshock.app.jobs import JobPool
 from tradeshock.app.pages.results import downloads
-from tradeshock.app.pages.widgets import job_panel, register_jobs
+from tradeshock.app.pages.widgets import field, job_panel, page, register_jobs, row
 from tradeshock.report import tables
 from tradeshock.report.headline import headline
 
@@ -29,34 +29,26 @@ def options(history: list | None) -> list[dict[str, str]]:
 
 def layout(history: list | None = None) -> html.Div:
     """The Compare page."""
-    return html.Div(
-        [
-            html.H2("Compare scenarios"),
-            html.P("Pick two to four scenarios (your runs or shipped ones).", className="lead"),
-            html.Div(
-                [
-                    html.Div(
-                        [
-                            html.Label("Scenarios", htmlFor="c-pick"),
-                            dcc.Dropdown(
-                                id="c-pick",
-                                options=options(history),
-                                multi=True,
-                                value=[],
-                                persistence=True,
-                                persistence_type="session",
-                            ),
-                        ],
-                        className="field wide",
-                    ),
-                    html.Button("Compare", id="c-go", className="primary"),
-                ],
-                className="row",
+    return page(
+        "compare",
+        "Compare scenarios",
+        row(
+            field(
+                "Scenarios",
+                dcc.Dropdown(
+                    id="c-pick",
+                    options=options(history),
+                    multi=True,
+                    value=[],
+                    persistence=True,
+                    persistence_type="session",
+                ),
+                wide=True,
             ),
-            job_panel("c"),
-        ],
-        className="page",
-        id="page-compare",
+            html.Button("Compare", id="c-go", className="primary"),
+        ),
+        job_panel("c"),
+        lead="Pick two to four scenarios (your runs or shipped ones).",
     )
 
 

@@ -10,7 +10,7 @@ from dash import Input, Output, dcc, html
 from tradeshock.app import figures as F
 from tradeshock.app import service
 from tradeshock.app.jobs import JobPool
-from tradeshock.app.pages.widgets import error_box
+from tradeshock.app.pages.widgets import error_box, field, page
 from tradeshock.report import tables
 from tradeshock.report.headline import headline
 
@@ -30,26 +30,21 @@ def layout(search: str | None = None, history: list | None = None) -> html.Div:
     opts = [{"label": f"{h['name']} ({h['when']})", "value": h["key"]} for h in hist]
     if key and key not in {o["value"] for o in opts}:
         opts.insert(0, {"label": "run from the link", "value": key})
-    return html.Div(
-        [
-            html.H2("Results"),
-            html.Div(
-                [
-                    html.Label("Run", htmlFor="r-run"),
-                    dcc.Dropdown(
-                        id="r-run",
-                        options=opts,
-                        value=key,
-                        clearable=False,
-                        placeholder="No runs yet: build one first",
-                    ),
-                ],
-                className="field wide",
+    return page(
+        "results",
+        "Results",
+        field(
+            "Run",
+            dcc.Dropdown(
+                id="r-run",
+                options=opts,
+                value=key,
+                clearable=False,
+                placeholder="No runs yet: build one first",
             ),
-            dcc.Loading(html.Div(id="r-out"), type="dot"),
-        ],
-        className="page",
-        id="page-results",
+            wide=True,
+        ),
+        dcc.Loading(html.Div(id="r-out"), type="dot"),
     )
 
 

@@ -9,7 +9,7 @@ from dash import Input, State, dcc, html
 from tradeshock.app import figures as F
 from tradeshock.app import service
 from tradeshock.app.jobs import JobPool
-from tradeshock.app.pages.widgets import job_panel, register_jobs
+from tradeshock.app.pages.widgets import field, job_panel, page, register_jobs, row, tab
 
 #: Attribution is exact up to this many measures (2^n solves); more are refused in the page.
 MAX_MEASURES = 6
@@ -32,171 +32,109 @@ def layout() -> html.Div:
         if 1 <= len(s.own) <= MAX_MEASURES
     ]
     codes = list(GROUPS) + [c for c, _ in cat.countries if c not in GROUPS and c != "CAN"]
-    return html.Div(
-        [
-            html.H2("Strategy"),
-            dcc.Tabs(
-                id="s-tabs",
-                value="attribution",
-                children=[
-                    dcc.Tab(
-                        label="Attribution: who did what",
-                        value="attribution",
-                        children=html.Div(
-                            [
-                                html.P(
-                                    "Split a package's effect into each of its measures (Shapley values: "
-                                    "every order "
-                                    "of adding the measures, averaged; the parts add up to the total).",
-                                    className="lead",
-                                ),
-                                html.Div(
-                                    [
-                                        html.Div(
-                                            [
-                                                html.Label("Scenario", htmlFor="s-att-scn"),
-                                                dcc.Dropdown(
-                                                    id="s-att-scn",
-                                                    options=att,
-                                                    value="canada-china-deal-2026"
-                                                    if any(
-                                                        o["value"] == "canada-china-deal-2026" for o in att
-                                                    )
-                                                    else (att[0]["value"] if att else None),
-                                                    clearable=False,
-                                                ),
-                                            ],
-                                            className="field wide",
-                                        ),
-                                        html.Button("Attribute", id="s-att-go", className="primary"),
-                                    ],
-                                    className="row",
-                                ),
-                                job_panel("s-att"),
-                            ],
-                            className="tab-body",
+    default = "canada-china-deal-2026"
+    return page(
+        "strategy",
+        "Strategy",
+        dcc.Tabs(
+            id="s-tabs",
+            value="attribution",
+            children=[
+                tab(
+                    "Attribution: who did what",
+                    "attribution",
+                    "Split a package's effect into each of its measures (Shapley values: every order "
+                    "of adding the measures, averaged; the parts add up to the total).",
+                    row(
+                        field(
+                            "Scenario",
+                            dcc.Dropdown(
+                                id="s-att-scn",
+                                options=att,
+                                value=default
+                                if any(o["value"] == default for o in att)
+                                else (att[0]["value"] if att else None),
+                                clearable=False,
+                            ),
+                            wide=True,
+                        ),
+                        html.Button("Attribute", id="s-att-go", className="primary"),
+                    ),
+                    job_panel("s-att"),
+                ),
+                tab(
+                    "The game",
+                    "game",
+                    "Canada, the United States and China each choose a move; every combination is "
+                    "solved and the payoffs analysed (best responses, Nash equilibria, "
+                    "dominated moves).",
+                    row(
+                        field(
+                            "Game",
+                            dcc.Dropdown(
+                                id="s-game",
+                                options=list(cat.games),
+                                value=cat.games[0] if cat.games else None,
+                                clearable=False,
+                            ),
+                            wide=True,
+                        ),
+                        html.Button("Play", id="s-game-go", className="primary"),
+                    ),
+                    job_panel("s-game"),
+                ),
+                tab(
+                    "Diversification target",
+                    "target",
+                    "How far must trade costs (or tariffs) with chosen partners fall for Canada to "
+                    "reach an export goal?",
+                    row(
+                        field(
+                            "Target",
+                            dcc.Dropdown(id="s-tgt", options=TARGETS, value=TARGETS[0], clearable=False),
+                            wide=True,
+                        ),
+                        field(
+                            "Lever",
+                            dcc.RadioItems(
+                                id="s-lever",
+                                options=[
+                                    {"label": "trade costs", "value": "trade_cost"},
+                                    {"label": "partners' tariffs", "value": "tariff_cut"},
+                                    {"label": "free-trade agreement", "value": "fta"},
+                                ],
+                                value="trade_cost",
+                                inline=True,
+                            ),
                         ),
                     ),
-                    dcc.Tab(
-                        label="The game",
-                        value="game",
-                        children=html.Div(
-                            [
-                                html.P(
-                                    "Canada, the United States and China each choose a move; "
-                                    "every combination is "
-                                    "solved and the payoffs analysed (best responses, Nash equilibria, "
-                                    "dominated moves).",
-                                    className="lead",
-                                ),
-                                html.Div(
-                                    [
-                                        html.Div(
-                                            [
-                                                html.Label("Game", htmlFor="s-game"),
-                                                dcc.Dropdown(
-                                                    id="s-game",
-                                                    options=list(cat.games),
-                                                    value=cat.games[0] if cat.games else None,
-                                                    clearable=False,
-                                                ),
-                                            ],
-                                            className="field wide",
-                                        ),
-                                        html.Button("Play", id="s-game-go", className="primary"),
-                                    ],
-                                    className="row",
-                                ),
-                                job_panel("s-game"),
-                            ],
-                            className="tab-body",
+                    row(
+                        field(
+                            "Partners",
+                            dcc.Dropdown(
+                                id="s-partners",
+                                options=codes,
+                                value=["EU", "GBR", "JPN", "KOR", "IND", "ASEAN"],
+                                multi=True,
+                            ),
+                            wide=True,
                         ),
-                    ),
-                    dcc.Tab(
-                        label="Diversification target",
-                        value="target",
-                        children=html.Div(
-                            [
-                                html.P(
-                                    "How far must trade costs (or tariffs) with chosen partners fall for "
-                                    "Canada to reach "
-                                    "an export goal?",
-                                    className="lead",
-                                ),
-                                html.Div(
-                                    [
-                                        html.Div(
-                                            [
-                                                html.Label("Target", htmlFor="s-tgt"),
-                                                dcc.Dropdown(
-                                                    id="s-tgt",
-                                                    options=TARGETS,
-                                                    value=TARGETS[0],
-                                                    clearable=False,
-                                                ),
-                                            ],
-                                            className="field wide",
-                                        ),
-                                        html.Div(
-                                            [
-                                                html.Label("Lever", htmlFor="s-lever"),
-                                                dcc.RadioItems(
-                                                    id="s-lever",
-                                                    options=[
-                                                        {"label": "trade costs", "value": "trade_cost"},
-                                                        {"label": "partners' tariffs", "value": "tariff_cut"},
-                                                        {"label": "free-trade agreement", "value": "fta"},
-                                                    ],
-                                                    value="trade_cost",
-                                                    inline=True,
-                                                ),
-                                            ],
-                                            className="field",
-                                        ),
-                                    ],
-                                    className="row",
-                                ),
-                                html.Div(
-                                    [
-                                        html.Div(
-                                            [
-                                                html.Label("Partners", htmlFor="s-partners"),
-                                                dcc.Dropdown(
-                                                    id="s-partners",
-                                                    options=codes,
-                                                    value=["EU", "GBR", "JPN", "KOR", "IND", "ASEAN"],
-                                                    multi=True,
-                                                ),
-                                            ],
-                                            className="field wide",
-                                        ),
-                                        html.Div(
-                                            [
-                                                html.Label("On top of", htmlFor="s-base"),
-                                                dcc.Dropdown(
-                                                    id="s-base",
-                                                    options=[{"label": "the 2024 baseline", "value": ""}]
-                                                    + [{"label": n, "value": n} for n in cat.scenarios],
-                                                    value="",
-                                                    clearable=False,
-                                                ),
-                                            ],
-                                            className="field",
-                                        ),
-                                        html.Button("Solve", id="s-tgt-go", className="primary"),
-                                    ],
-                                    className="row",
-                                ),
-                                job_panel("s-tgt"),
-                            ],
-                            className="tab-body",
+                        field(
+                            "On top of",
+                            dcc.Dropdown(
+                                id="s-base",
+                                options=[{"label": "the 2024 baseline", "value": ""}]
+                                + [{"label": n, "value": n} for n in cat.scenarios],
+                                value="",
+                                clearable=False,
+                            ),
                         ),
+                        html.Button("Solve", id="s-tgt-go", className="primary"),
                     ),
-                ],
-            ),
-        ],
-        className="page",
-        id="page-strategy",
+                    job_panel("s-tgt"),
+                ),
+            ],
+        ),
     )
 
 

@@ -1,4 +1,9 @@
-"""Pieces the pages share: the job panel (submit, progress while it runs, result or error)."""
+"""Pieces the pages share: the page frame, labelled fields, tabs and the job panel.
+
+The job panel wires a "go" control to pool jobs (submit, progress while it runs, result or
+error); :func:`page`, :func:`tab`, :func:`row` and :func:`field` are the layout every page
+repeats (a heading and lead, rows of labelled controls).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,42 @@ from dash import Input, Output, State, dcc, html, no_update
 
 from tradeshock.app.jobs import Busy, Job, JobPool
 from tradeshock.errors import TradeshockError
+
+
+def page(name: str | None, title: str, *children: Any, lead: str | None = None) -> html.Div:
+    """A page: its heading, an optional lead paragraph, then ``children`` (id ``page-<name>``)."""
+    head: list[Any] = [html.H2(title)]
+    if lead is not None:
+        head.append(html.P(lead, className="lead"))
+    ids = {"id": f"page-{name}"} if name else {}
+    return html.Div([*head, *children], className="page", **ids)
+
+
+def tab(label: str, value: str, lead: str, *children: Any) -> dcc.Tab:
+    """One tab of a page: a lead paragraph, then ``children``."""
+    return dcc.Tab(
+        label=label,
+        value=value,
+        children=html.Div([html.P(lead, className="lead"), *children], className="tab-body"),
+    )
+
+
+def row(*children: Any) -> html.Div:
+    """Fields and buttons side by side."""
+    return html.Div(list(children), className="row")
+
+
+def field(label: str, control: Any, *, wide: bool = False, hint: str | None = None,
+          box: str | None = None) -> html.Div:
+    """A control with its label (pointing at the control's id) and an optional hint line.
+
+    ``wide`` gives it more room; ``box`` is an id for the whole field (to show or hide it).
+    """
+    children: list[Any] = [html.Label(label, htmlFor=control.id), control]
+    if hint is not None:
+        children.append(html.Div(hint, className="hint"))
+    ids = {"id": box} if box else {}
+    return html.Div(children, className="field wide" if wide else "field", **ids)
 
 
 def error_box(message: str) -> html.Div:
