@@ -8,6 +8,7 @@ an independent route to the same equilibrium. Solves run at tol = 1e-12 so that 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -162,3 +163,65 @@ def test_compiled_kernels_work_from_a_read_only_install(tmp_path):
     got = run(True)
     assert got.returncode == 0 and got.stdout.strip() == "0.0", got.stderr
     assert not (home / ".cache").exists()
+
+
+def test_fused_step_with_underflowed_rows_equals_numpy_step():
+    """A step whose price-index row underflows stores the sales in full (log-sum-exp row) and
+    must give the NumPy step's shares, expenditure, value added and trade balance."""
+    from tradeshock.model.kernels import FusedStep, NumpyStep
+
+    base = baseline_from_world(random_world(4, 2, seed=3))
+    theta = np.array([65.0, 4.0])
+    w = np.array(base.pi, copy=True)
+    w[0, [0, 2, 3], 0] = 0.0                   # country 0 buys sector 0 from country 1 only
+    tau = np.array(base.tariffs, copy=True)
+    tau.reshape(16, 2)[::5] = 0.0
+    args = (w, tau, base.va_share, base.io_share, base.final_share, theta)
+    fs, ns = FusedStep(*args), NumpyStep(*args)
+    log_w = np.array([0.0, 60.0, 0.0, 0.0])    # country 1 far costlier than the cheapest
+    log_P = np.zeros((4, 2))
+    lc_f, res_f = fs.shares(log_w, log_P)
+    lc_n, res_n = ns.shares(log_w, log_P)
+    assert fs.full                             # the row underflowed: sales stored in full
+    np.testing.assert_allclose(lc_f, lc_n, rtol=1e-14)
+    np.testing.assert_allclose(res_f, res_n, rtol=1e-12)
+    exog = np.exp(log_w) * base.value_added + base.deficit
+    X_f = fs.expenditure(exog, base.X.copy(), 1e-14)
+    X_n = ns.expenditure(exog, base.X.copy(), 1e-14)
+    np.testing.assert_allclose(X_f, X_n, rtol=1e-10)
+    for a, b in zip(fs.closing(X_f, exog, base.deficit)[1:], ns.closing(X_n, exog, base.deficit)[1:]):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9 * np.abs(b).max())
+
+
+def _home_share_zero(pi, a, q):
+    """π with country a buying all of sector q abroad (its home share moved to its imports)."""
+    pi = np.array(pi, copy=True)
+    foreign = np.arange(pi.shape[0]) != a
+    pi[a, foreign, q] += pi[a, a, q] * pi[a, foreign, q] / pi[a, foreign, q].sum()
+    pi[a, a, q] = 0.0
+    return pi
+
+
+def test_fused_shock_weights_equal_numpy_and_raise_the_same_errors():
+    from tradeshock.errors import ShockError
+    from tradeshock.model.solver import _fused_weights, shock_inputs, shock_weights_checked
+
+    base = baseline_from_world(random_world(6, 4, seed=5))
+    tau, d = _shock(base, 5)
+    tau1, dhat, d1 = shock_inputs(base, tau, d, None)
+    omega, omega_u = _fused_weights(base, tau1, dhat, d1, None)
+    want = shock_weights_checked(base, tau1, dhat, d1)
+    np.testing.assert_allclose(omega, want, rtol=1e-14, atol=0)
+    np.testing.assert_allclose(omega_u, want / (1 + tau1), rtol=1e-14, atol=0)
+    assert omega[1, 0, 0] == 0.0                                  # the embargo
+    same = (tau1 == base.tariffs) & (dhat == 1) & (base.pi > 0)
+    assert np.array_equal(omega[same], base.pi[same])             # κ̂ = 1: ω = π exactly
+    d[2, :, 1] = np.inf                                           # 2 loses every foreign
+    d[2, 2, 1] = 1.0                                              # supplier of 1 ...
+    base = dataclasses.replace(base, pi=_home_share_zero(base.pi, 2, 1))   # ... none at home
+    tau1, dhat, d1 = shock_inputs(base, tau, d, None)
+    with pytest.raises(ShockError) as numpy_err:
+        shock_weights_checked(base, tau1, dhat, d1)
+    with pytest.raises(ShockError) as fused_err:
+        _fused_weights(base, tau1, dhat, d1, None)
+    assert str(fused_err.value) == str(numpy_err.value)

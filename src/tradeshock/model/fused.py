@@ -29,7 +29,7 @@ from numba import njit
 
 __all__ = ["input_cost", "price_loop", "shares", "shares_factored", "scaled_weights", "trade_shares",
            "apply_operator", "apply_factored", "gmres", "gmres_factored", "closing",
-           "closing_factored"]
+           "closing_factored", "shock_weights"]
 
 #: Reassociation and contraction let reductions vectorise (results change at rounding level);
 #: no "nnan"/"ninf": the NaN and overflow checks below must keep working.
@@ -655,3 +655,42 @@ def closing_factored(X, Y, r, s_dom, rows, gam, d1, va_new, tb):
         tb[a] = (buy - dom) - d1[a] - (sell - dom)
     return res
 
+
+@_jit
+def shock_weights(pi, tariffs, tariffs_new, trade_cost_hat, theta, X, omega, omega_u, row_sum,
+                  can_import, can_export):
+    """ω = π (κ̂)^(−θ), κ̂ = (1+τ')/(1+τ)·d̂, and ω/(1+τ') in one pass (no κ̂ array).
+
+    As :func:`equations.shock_weights` (zero weight where κ̂ = ∞ or π ≤ 0; ω = π exactly where
+    κ̂ = 1). Also writes Σ_i ω (N, J) and, for the feasibility checks, whether each country
+    still buys from (``can_import``) or sells to (``can_export``) a foreign market with spending.
+    """
+    n, _, j = pi.shape
+    for a in range(n):
+        can_import[a] = False
+        can_export[a] = False
+        for q in range(j):
+            row_sum[a, q] = 0.0
+    for a in range(n):
+        rs = row_sum[a]
+        for i in range(n):
+            p_ai, t_ai, t1_ai, d_ai = pi[a, i], tariffs[a, i], tariffs_new[a, i], trade_cost_hat[a, i]
+            o_ai, ou_ai = omega[a, i], omega_u[a, i]
+            live = False
+            for q in range(j):
+                p = p_ai[q]
+                k = (1.0 + t1_ai[q]) / (1.0 + t_ai[q]) * d_ai[q]
+                w = 0.0
+                if p > 0:
+                    if k == 1.0:
+                        w = p
+                    elif k < np.inf:
+                        w = p * math.exp(-theta[q] * math.log(k))
+                o_ai[q] = w
+                ou_ai[q] = w / (1.0 + t1_ai[q])
+                rs[q] += w
+                if w > 0 and X[a, q] > 0:
+                    live = True
+            if live and i != a:
+                can_import[a] = True
+                can_export[i] = True

@@ -57,10 +57,15 @@ def resolve_kernels(kernels: str | None = None) -> str:
 
 
 def make_step(kernels: str, weights: np.ndarray, tariffs_new: np.ndarray, va_share: np.ndarray,
-              io_share: np.ndarray, final_share: np.ndarray, theta: np.ndarray):
-    """The step object of ``kernels`` (already resolved) for one shock."""
-    cls = FusedStep if kernels == "numba" else NumpyStep
-    return cls(weights, tariffs_new, va_share, io_share, final_share, theta)
+              io_share: np.ndarray, final_share: np.ndarray, theta: np.ndarray,
+              omega_u: np.ndarray | None = None) -> NumpyStep | FusedStep:
+    """The step object of ``kernels`` (already resolved) for one shock.
+
+    ``omega_u``: ω/(1+τ') if already computed (the compiled path computes it with ω).
+    """
+    if kernels == "numba":
+        return FusedStep(weights, tariffs_new, va_share, io_share, final_share, theta, omega_u)
+    return NumpyStep(weights, tariffs_new, va_share, io_share, final_share, theta)
 
 
 class NumpyStep:
@@ -136,15 +141,18 @@ class FusedStep:
 
     name = "numba"
 
-    def __init__(self, weights, tariffs_new, va_share, io_share, final_share, theta) -> None:
+    def __init__(self, weights, tariffs_new, va_share, io_share, final_share, theta,
+                 omega_u: np.ndarray | None = None) -> None:
         from tradeshock.model import fused
 
         self.k = fused
         n, _, j = weights.shape
         self.omega = _c(weights)
         self.tau1 = _c(tariffs_new)
-        self.omega_u = np.empty((n, n, j))
-        fused.scaled_weights(self.omega, self.tau1, self.omega_u)          # ω/(1+τ')
+        if omega_u is None:
+            omega_u = np.empty((n, n, j))
+            fused.scaled_weights(self.omega, self.tau1, omega_u)           # ω/(1+τ')
+        self.omega_u = _c(omega_u)
         self.gam, self.io, self.alpha, self.theta = _c(va_share), _c(io_share), _c(final_share), _c(theta)
         self.log_c, self.lp = np.empty((n, j)), np.empty((n, j))
         self.e, self.inv, self.s_dom = np.empty((n, j)), np.empty((n, j)), np.empty((n, j))

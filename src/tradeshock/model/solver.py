@@ -198,6 +198,35 @@ def shock_weights_checked(base: Baseline, tau1: np.ndarray, dhat: np.ndarray, d1
     return weights
 
 
+def _fused_weights(base: Baseline, tau1: np.ndarray, dhat: np.ndarray, d1: np.ndarray,
+                   labels: tuple[Sequence[str], Sequence[str]] | None) -> tuple[np.ndarray, np.ndarray]:
+    """(ω, ω/(1+τ')) as :func:`shock_weights_checked` gives ω, in one compiled pass.
+
+    The checks use the pass's row sums and trade flags; where one fails, the NumPy version
+    runs to raise the same, fully worded error.
+    """
+    from tradeshock.model import fused
+
+    n, _, j = base.pi.shape
+    omega, omega_u, row_sum = np.empty((n, n, j)), np.empty((n, n, j)), np.empty((n, j))
+    can_import, can_export = np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_)
+    c = np.ascontiguousarray
+    fused.shock_weights(c(base.pi, dtype=float), c(base.tariffs, dtype=float), tau1,
+                        c(dhat, dtype=float), c(base.theta, dtype=float), c(base.X, dtype=float),
+                        omega, omega_u, row_sum, can_import, can_export)
+    rows_empty = row_sum <= 0
+    rel, tiny = d1 / base.value_added.sum(), 1e-12
+    bad = ((~can_import & can_export & (rel >= -tiny)) | (~can_export & can_import & (rel <= tiny))
+           | (~can_export & ~can_import & (np.abs(rel) > tiny)))
+    if np.any(rows_empty & (base.X > 0)) or np.any(bad):
+        omega = shock_weights_checked(base, tau1, dhat, d1, labels)    # raises, or agrees
+        return omega, omega / (1.0 + tau1)
+    if np.any(rows_empty):  # no spending and no supplier: price index irrelevant, keep it finite
+        aa, bb = np.nonzero(rows_empty)
+        omega[aa, aa, bb] = omega_u[aa, aa, bb] = 1.0               # τ' = 0 at home
+    return omega, omega_u
+
+
 def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
           trade_cost_hat: np.ndarray | None = None, deficit_new: np.ndarray | None = None, *,
           tol: float = 1e-10, max_iter: int = 1000, beta: float = 0.5, memory: int = 8,
@@ -292,7 +321,12 @@ def _solve(base: Baseline, tariffs_new: np.ndarray | None, trade_cost_hat: np.nd
     n, _, j = base.pi.shape
     tau1, dhat, d1 = shock_inputs(base, tariffs_new, trade_cost_hat, deficit_new)
 
-    weights = shock_weights_checked(base, tau1, dhat, d1, labels)
+    kname = resolve_kernels(kernels)
+    omega_u = None
+    if kname == "numba":
+        weights, omega_u = _fused_weights(base, tau1, dhat, d1, labels)
+    else:
+        weights = shock_weights_checked(base, tau1, dhat, d1, labels)
 
     theta, gam, io, alpha, wl = base.theta, base.va_share, base.io_share, base.final_share, base.value_added
     if method not in ("auto", "anderson", "newton"):
@@ -310,8 +344,7 @@ def _solve(base: Baseline, tariffs_new: np.ndarray | None, trade_cost_hat: np.nd
             if max(best[5:8]) <= tol:
                 return _finish(best, tau1, d1, wl, tol, 0, t0, raise_on_failure,
                                rev=(st.r * st.X).sum(axis=1))
-    kname = resolve_kernels(kernels)
-    step = make_step(kname, weights, tau1, gam, io, alpha, theta)
+    step = make_step(kname, weights, tau1, gam, io, alpha, theta, omega_u=omega_u)
     wl_total = wl.sum()
     outer_res = 1.0
     log_w, log_P, X = _starting_point(base, start, wl)
