@@ -325,3 +325,26 @@ def test_sector_target_counts_only_that_sector(world):
     assert m.sectors == (sec,)
     with pytest.raises(DataError, match="target.sectors"):
         solve_target(world, c, Target("exports_to", "times", 1.2, (p,), sectors=("nope",)), lev)
+
+
+def test_cli_sector_target_reproduces_the_asia_pivot_calibration(tmp_path):
+    # The command quoted in asia-energy-pivot.yaml: CAN mining exports to the five buyers up by
+    # the observed 68,625 bpd x 365 x US$60.99 (FACTS.md 5.5; AER ST98). Its answer, rounded to
+    # four decimals, is the cut the file holds.
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from tradeshock.cli import app
+    from tradeshock.scenario import load_scenario
+
+    rise = 68_625 * 365 * 60.99 / 1e6
+    out = tmp_path / "t.csv"
+    res = CliRunner().invoke(app, ["target", "--target", f"exports_to[CHN,JPN,KOR,IND,TWN] +{rise:.1f}",
+                                   "--target-sectors", "mining", "--partners", "CHN,JPN,KOR,IND,TWN",
+                                   "--sectors", "mining", "--one-way", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    row = pd.read_csv(out).iloc[0]
+    assert row["reached"] and "in mining" in row["target"]
+    assert row["achieved"] - row["baseline"] == pytest.approx(rise, rel=1e-4)
+    (m,) = load_scenario("asia-energy-pivot").measures
+    assert round(row["value"], 4) == pytest.approx(-m.change)

@@ -95,11 +95,11 @@ def target_cmd(
 
     tradeshock target --scenario asia-energy-pivot --relative-to status-quo-2026-03
     """
+    import dataclasses
+
     import pandas as pd
     from rich.console import Console
     from rich.table import Table
-
-    import dataclasses
 
     from tradeshock.analysis.targets import parse_lever, parse_target, solve_target, target_progress
     from tradeshock.world import load_world
