@@ -570,8 +570,9 @@ def solve_target(world: World | str, country: str, target: str | Mapping[str, An
         tgt_partners, more = expand_partners(world, target.partners, exclude=(country,),
                                              where="target.partners")
         notes += more
-    if simulate_fn is None:
-        from tradeshock.simulate import simulate as simulate_fn  # type: ignore[no-redef]
+    from tradeshock.simulate import simulate
+
+    solve = simulate if simulate_fn is None else simulate_fn
     base_shock, treatment = _base_shock(world, base, deficits)
 
     cache: dict[float, tuple[float, Any, float]] = {}
@@ -586,7 +587,7 @@ def solve_target(world: World | str, country: str, target: str | Mapping[str, An
                                    "that the lever moves the metric")
         shock = lever.apply(base_shock, country, lever_partners, s)
         t = time.perf_counter()
-        res = simulate_fn(world, shock, deficits=treatment, **solver_kw)
+        res = solve(world, shock, deficits=treatment, **solver_kw)
         m = metric_value(res, country, target, tgt_partners)
         cache[s] = (m, res, time.perf_counter() - t)
         return m

@@ -18,7 +18,7 @@ from tradeshock.report import tables
 
 #: Served by the app itself (no CDN): plotly.js fetches ``<topojsonURL>world_110m.json``.
 TOPOJSON_URL = "/_tradeshock/topojson/"
-GRAPH_CONFIG = {
+GRAPH_CONFIG: dcc.Graph.Config = {
     "displaylogo": False,
     "topojsonURL": TOPOJSON_URL,
     "responsive": True,
@@ -74,7 +74,7 @@ def data_table(
         html.Tr([html.Td(fm[k](r[c]), className="num" if k != "text" else None) for c, _, k in columns])
         for _, r in d.iterrows()
     ]
-    kw = {"id": tid} if tid else {}
+    kw: dict[str, Any] = {"id": tid} if tid else {}
     return html.Div(
         html.Table(
             [

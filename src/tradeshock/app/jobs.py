@@ -158,7 +158,7 @@ class JobPool:
         self._pending: deque[Job] = deque()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._inflight: dict[str, Job] = {}
-        self._caches = {"result": OrderedDict(), "file": OrderedDict()}
+        self._caches: dict[str, OrderedDict[str, Any]] = {"result": OrderedDict(), "file": OrderedDict()}
         self._sizes = {"result": int(cache_size), "file": int(file_cache_size)}
         self._closed = False
         self._files = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tradeshock-files")

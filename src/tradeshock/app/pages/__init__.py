@@ -89,7 +89,7 @@ def build_dash(server: Any, pool: JobPool) -> Dash:
         server=server,
         assets_folder=str(ASSETS),
         title="tradeshock",
-        update_title=None,
+        update_title="",  # no "Updating..." title while callbacks run
         suppress_callback_exceptions=True,
         serve_locally=True,
         index_string=INDEX,
@@ -99,9 +99,6 @@ def build_dash(server: Any, pool: JobPool) -> Dash:
         ],
     )
     app.layout = shell
-    app.validation_layout = html.Div(
-        [shell(), build.layout(), results.layout(), compare.layout(), strategy.layout()]
-    )
 
     @app.callback(
         Output("page", "children"), Input("url", "pathname"), Input("url", "search"), State("history", "data")

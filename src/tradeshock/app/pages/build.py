@@ -390,7 +390,8 @@ def register(app: Any, pool: JobPool) -> None:
         Input("b-kind", "value"),
     )
     def _fields(kind: str) -> tuple:
-        show, hide = {}, {"display": "none"}
+        show: dict[str, str] = {}
+        hide = {"display": "none"}
         return (
             show if kind == "quota" else hide,
             show if kind == "quota" else hide,

@@ -15,13 +15,16 @@ from dash import Input, Output, State, dcc, html, no_update
 from tradeshock.app.jobs import Busy, Job, JobPool
 from tradeshock.errors import TradeshockError
 
+#: Screen readers announce changes to the progress line (a wildcard ``aria-*`` property).
+LIVE: dict[str, Any] = {"aria-live": "polite"}
+
 
 def page(name: str | None, title: str, *children: Any, lead: str | None = None) -> html.Div:
     """A page: its heading, an optional lead paragraph, then ``children`` (id ``page-<name>``)."""
     head: list[Any] = [html.H2(title)]
     if lead is not None:
         head.append(html.P(lead, className="lead"))
-    ids = {"id": f"page-{name}"} if name else {}
+    ids: dict[str, Any] = {"id": f"page-{name}"} if name else {}
     return html.Div([*head, *children], className="page", **ids)
 
 
@@ -48,7 +51,7 @@ def field(label: str, control: Any, *, wide: bool = False, hint: str | None = No
     children: list[Any] = [html.Label(label, htmlFor=control.id), control]
     if hint is not None:
         children.append(html.Div(hint, className="hint"))
-    ids = {"id": box} if box else {}
+    ids: dict[str, Any] = {"id": box} if box else {}
     return html.Div(children, className="field wide" if wide else "field", **ids)
 
 
@@ -64,7 +67,7 @@ def job_panel(prefix: str) -> html.Div:
             dcc.Store(id=f"{prefix}-jobs"),
             dcc.Store(id=f"{prefix}-ready"),
             dcc.Interval(id=f"{prefix}-poll", interval=700, disabled=True),
-            html.Div(id=f"{prefix}-progress", className="progress-area", **{"aria-live": "polite"}),
+            html.Div(id=f"{prefix}-progress", className="progress-area", **LIVE),
             html.Div(id=f"{prefix}-out"),
         ]
     )
@@ -83,6 +86,12 @@ def progress_view(pool: JobPool, jobs: Sequence[Job]) -> html.Div:
             text = f"{j.label}: {j.state}"
         lines.append(html.Div([html.Span(className="spinner"), text], className="progress-line"))
     return html.Div(lines, className="progress", id="progress")
+
+
+def _jobs(pool: JobPool, ids: Sequence[str]) -> list[Job] | None:
+    """The jobs with these ids, or None when the pool has forgotten any of them."""
+    jobs = [pool.get(i) for i in ids]
+    return [j for j in jobs if j is not None] if all(j is not None for j in jobs) else None
 
 
 def register_jobs(
@@ -136,8 +145,8 @@ def register_jobs(
         keep = (no_update,) * n_extra
         if not ids:
             return (no_update, no_update, True, *keep)
-        jobs = [pool.get(i) for i in ids]
-        if any(j is None for j in jobs):
+        jobs = _jobs(pool, ids)
+        if jobs is None:
             return (
                 error_box("the server has forgotten this job (was it restarted?); try again"),
                 None,
@@ -167,8 +176,8 @@ def register_jobs(
         prevent_initial_call=True,
     )
     def _show(ids: list[str] | None) -> Any:
-        jobs = [pool.get(i) for i in ids or []]
-        if not jobs or any(j is None or j.state != "done" for j in jobs):
+        jobs = _jobs(pool, ids or [])
+        if not jobs or any(j.state != "done" for j in jobs):
             return None
         try:
             return render([j.result for j in jobs], jobs)
