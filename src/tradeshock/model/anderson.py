@@ -33,6 +33,8 @@ class Anderson:
     def __init__(self, m: int = 6, beta: float = 1.0) -> None:
         self.m = int(m)
         self.beta = float(beta)
+        self._dX: np.ndarray | None = None            # ring buffers of past differences
+        self._dF: np.ndarray | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -46,19 +48,20 @@ class Anderson:
         xs, fs = x.ravel(), f.ravel()
         if self.m <= 0:
             return x + self.beta * f
-        if getattr(self, "_dX", None) is None or self._dX.shape[1] != xs.size:
-            self._dX = np.empty((self.m, xs.size))    # ring buffers of past differences
+        if self._dX is None or self._dF is None or self._dX.shape[1] != xs.size:
+            self._dX = np.empty((self.m, xs.size))
             self._dF = np.empty((self.m, xs.size))
-        if self._x is not None:
+        dX_all, dF_all = self._dX, self._dF
+        if self._x is not None and self._f is not None:
             slot = self._k % self.m
-            np.subtract(xs, self._x, out=self._dX[slot])
-            np.subtract(fs, self._f, out=self._dF[slot])
+            np.subtract(xs, self._x, out=dX_all[slot])
+            np.subtract(fs, self._f, out=dF_all[slot])
             self._k += 1
         self._x, self._f = xs.copy(), fs.copy()
         used = min(self._k, self.m)
         if used == 0:
             return x + self.beta * f
-        dF, dX = self._dF[:used], self._dX[:used]     # column order is irrelevant to the fit
+        dF, dX = dF_all[:used], dX_all[:used]     # column order is irrelevant to the fit
         gram = dF @ dF.T
         gram.flat[:: used + 1] *= 1.0 + 1e-12
         gram.flat[:: used + 1] += 1e-300

@@ -78,7 +78,9 @@ class NumpyStep:
         self.gam, self.io, self.alpha, self.theta = va_share, io_share, final_share, theta
         self.weights_t = eqs.batched_weights(weights)
         self.mixer = Anderson(INNER_MEMORY, 1.0)
-        self.sales = self.rev = self.pi = None
+        self.pi: np.ndarray            # π', sales per dollar and revenue per dollar: set by shares()
+        self.sales: np.ndarray
+        self.rev: np.ndarray
 
     def prices(self, log_w: np.ndarray, log_P: np.ndarray, tol: float) -> tuple[np.ndarray, int]:
         """Inner loop (1)–(2) from ``log_P``: (G(ln P̂) at the last iterate, iterations)."""

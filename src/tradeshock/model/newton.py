@@ -188,10 +188,11 @@ class _Mixer:
     def __init__(self, n: int, m: int = 8) -> None:
         self.m, self.k = m, 0
         self.dx, self.df = np.empty((m, n)), np.empty((m, n))
-        self.x = self.f = None
+        self.x: np.ndarray | None = None
+        self.f: np.ndarray | None = None
 
     def step(self, x: np.ndarray, f: np.ndarray) -> np.ndarray:
-        if self.x is not None:
+        if self.x is not None and self.f is not None:
             slot = self.k % self.m
             np.subtract(x, self.x, out=self.dx[slot])
             np.subtract(f, self.f, out=self.df[slot])
@@ -301,6 +302,7 @@ def solve_no_io(base: Baseline, weights: np.ndarray, tariffs_new: np.ndarray,
                 if lu is None:
                     return None
                 mixer, since, refreshed_at = _Mixer(wl.size), 0, x
+            assert got is not None                 # a failed evaluation restarted from best_got
             g, own = got
             step, info = dgetrs(lu[0], lu[1], -g - (own.sum() - wl_total))
             if info != 0 or not np.all(np.isfinite(step)):

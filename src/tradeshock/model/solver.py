@@ -292,22 +292,24 @@ def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
     tried once more with gentler mixing (``SAFE_MIXING``: damping 0.2, memory 3) before it is
     reported; the result is certified by the same residuals either way.
     """
-    args = (base, tariffs_new, trade_cost_hat, deficit_new)
-    opts = dict(tol=tol, max_iter=max_iter, precondition=precondition, labels=labels,
-                kernels=kernels, start=start)
-    eq = _solve(*args, beta=beta, memory=memory, method=method, jacobian=jacobian,
-                raise_on_failure=False, **opts)
+    def attempt(beta: float, memory: int, method: str,
+                jacobian: np.ndarray | WageJacobian | None) -> Equilibrium:
+        return _solve(base, tariffs_new, trade_cost_hat, deficit_new, tol=tol, max_iter=max_iter,
+                      beta=beta, memory=memory, raise_on_failure=False, precondition=precondition,
+                      method=method, labels=labels, kernels=kernels, start=start,
+                      jacobian=jacobian)
+
+    eq = attempt(beta, memory, method, jacobian)
     if (not eq.converged and method == "auto" and (beta, memory) == (0.5, 8)
             and jacobian is None):
-        retry = _solve(*args, method="anderson", jacobian=None, raise_on_failure=False,
-                       **SAFE_MIXING, **opts)
+        retry = attempt(SAFE_MIXING["beta"], int(SAFE_MIXING["memory"]), "anderson", None)
         if retry.converged or not np.isfinite(eq.residual_trade_balance):
             eq = retry
     return _raise_if(eq, tol, raise_on_failure)
 
 
 #: The gentler Anderson mixing :func:`solve` retries a failed ``method="auto"`` solve with.
-SAFE_MIXING = {"beta": 0.2, "memory": 3}
+SAFE_MIXING: dict[str, float] = {"beta": 0.2, "memory": 3}
 
 
 def _solve(base: Baseline, tariffs_new: np.ndarray | None, trade_cost_hat: np.ndarray | None,
@@ -337,12 +339,12 @@ def _solve(base: Baseline, tariffs_new: np.ndarray | None, trade_cost_hat: np.nd
             st, evals = got
             # eq. (2): with no IO links ln P̂ is G(ŵ) evaluated directly (input costs do not
             # depend on P̂), so its residual is zero by construction; (4) and (5) are checked.
-            best = (st.x, st.log_P, st.log_c, st.pi, st.X, 0.0,
+            closed = (st.x, st.log_P, st.log_c, st.pi, st.X, 0.0,
                     float(np.max(np.abs(eqs.expenditure_residual(st.X, st.pi, tau1, st.exog, io, alpha))
                                  / np.maximum(st.X.sum(axis=1, keepdims=True), 1e-300))),
                     float(np.max(np.abs(eqs.trade_balance(st.M, d1)) / (st.w_hat * wl))), evals)
-            if max(best[5:8]) <= tol:
-                return _finish(best, tau1, d1, wl, tol, 0, t0, raise_on_failure,
+            if max(closed[5:8]) <= tol:
+                return _finish(closed, tau1, d1, wl, tol, 0, t0, raise_on_failure,
                                rev=(st.r * st.X).sum(axis=1))
     step = make_step(kname, weights, tau1, gam, io, alpha, theta, omega_u=omega_u)
     wl_total = wl.sum()
@@ -350,7 +352,7 @@ def _solve(base: Baseline, tariffs_new: np.ndarray | None, trade_cost_hat: np.nd
     log_w, log_P, X = _starting_point(base, start, wl)
     mixer = Anderson(memory, beta)
     precond = _wage_preconditioner(base) if precondition else np.ones(n)
-    best = None
+    best: tuple | None = None
     inner_total = 0
     # Newton steps on wages (IO worlds): J built only once a step is needed
     newton = jacobian is not None or (method == "newton") or (
@@ -494,8 +496,8 @@ def _check_feasible(weights: np.ndarray, X: np.ndarray, rel: np.ndarray, d1: np.
     n = weights.shape[0]
     foreign = ~np.eye(n, dtype=bool)[:, :, None]
     live = (weights > 0) & foreign & (X[:, None, :] > 0)
-    can_import = live.any(axis=(1, 2))
-    can_export = live.any(axis=(0, 2))
+    can_import = np.asarray(live.any(axis=(1, 2)))
+    can_export = np.asarray(live.any(axis=(0, 2)))
     tiny = 1e-12                                     # rel: deficit as a share of world value added
     bad = ((~can_import & can_export & (rel >= -tiny)) | (~can_export & can_import & (rel <= tiny))
            | (~can_export & ~can_import & (np.abs(rel) > tiny)))
