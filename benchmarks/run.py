@@ -125,11 +125,23 @@ KERNEL_TITLES = {"us25_default": "default 41 x 35, US 25% on CAN, MEX",
                  "engine:160:60": "generated 160 x 60, +25 pts"}
 
 
+def _earlier_references(records: dict) -> tuple[dict, str]:
+    """Reference records of the last full run (``results.json``) for cases not run now."""
+    path = HERE / "results.json"
+    if not path.exists():
+        return {}, ""
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    refs = {k: v["reference"] for k, v in saved.get("cases", {}).items()
+            if k not in records and v.get("reference")}
+    return refs, saved.get("machine", {}).get("date_utc", "")
+
+
 def kernel_table(recs: list[dict], records: dict, scaling: dict | None, draws: dict | None) -> str:
     """Fused vs NumPy engine paths, Newton vs fixed point, the textbook reference; fit; draws."""
     import kernels
 
     labels = [v[0] for v in kernels.VARIANTS]
+    earlier, earlier_date = _earlier_references(records)
     out = ("| problem (one thread; min of repeats, CPU s / wall s) | "
            + " | ".join(labels) + " | fused vs NumPy (Newton) | fused Newton vs NumPy fixed point "
            "| textbook reference s | outer iter. (fused Newton / fixed point / textbook) "
@@ -142,13 +154,19 @@ def kernel_table(recs: list[dict], records: dict, scaling: dict | None, draws: d
         cells.append(f"{v[labels[1]]['cpu_seconds'] / v[labels[0]]['cpu_seconds']:.1f}×")
         cells.append(f"{v[labels[3]]['cpu_seconds'] / v[labels[0]]['cpu_seconds']:.1f}×")
         ref = records.get(r["case"], {}).get("reference")
-        cells.append(f"{ref['seconds']:.2f}" if ref else "— (dense (N·J)² LU infeasible)"
+        mark = ""
+        if ref is None and r["case"] in earlier:           # --only-kernels: the last full run's
+            ref, mark = earlier[r["case"]], "†"
+        cells.append(f"{ref['seconds']:.2f}{mark}" if ref else "— (dense (N·J)² LU infeasible)"
                      if r["case"].startswith("engine") else "—")
         cells.append(f"{v[labels[0]]['iterations']} / {v[labels[2]]['iterations']} / "
                      + (f"{ref['iterations']}" if ref else "—"))
         cells.append(f"{v[labels[0]]['first_s']:.3f}")
         cells.append(f"{max(x['max_rel_diff_w'] for x in v.values()):.1e}")
         out += "| " + " | ".join(cells) + " |\n"
+    if any(r["case"] in earlier for r in recs):
+        out += (f"\n† textbook reference from the last full run ({earlier_date}, "
+                "`benchmarks/results.json`); this run timed the engine variants only.\n")
     if scaling is not None:
         out += ("\n| N × J | " + " | ".join(f"{x['n']}×{x['j']}" for x in scaling["rows"]) + " |\n|---|"
                 + "---:|" * len(scaling["rows"]) + "\n")

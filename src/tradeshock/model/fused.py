@@ -243,6 +243,7 @@ def price_loop_runs(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memory,
     dX = np.empty((memory, nj))
     dF = np.empty((memory, nj))
     gram = np.empty((memory, memory))
+    dots = np.empty((memory, memory))                 # dF_p · dF_r, updated one row a step
     rhs = np.empty(memory)
     gamma = np.empty(memory)
     stored = 0
@@ -265,6 +266,12 @@ def price_loop_runs(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memory,
                 dX[slot, t] = x[t] - x_prev[t]
                 dF[slot, t] = f[t] - f_prev[t]
             stored += 1
+            for r in range(min(stored, memory)):          # the Gram row of the new difference
+                acc = 0.0
+                for t in range(nj):
+                    acc += dF[slot, t] * dF[r, t]
+                dots[slot, r] = acc
+                dots[r, slot] = acc
         x_prev[:] = x
         f_prev[:] = f
         have_prev = True
@@ -278,12 +285,8 @@ def price_loop_runs(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memory,
             for t in range(nj):
                 acc += dF[p, t] * f[t]
             rhs[p] = acc
-            for r in range(p, used):
-                acc = 0.0
-                for t in range(nj):
-                    acc += dF[p, t] * dF[r, t]
-                gram[p, r] = acc
-                gram[r, p] = acc
+            for r in range(used):
+                gram[p, r] = dots[p, r]
         for p in range(used):
             gram[p, p] = gram[p, p] * (1.0 + 1e-12) + 1e-300
         ok = _solve_small(gram[:used, :used], rhs[:used], gamma[:used])
