@@ -47,6 +47,11 @@ def test_run_shipped_scenario_matches_the_python_api(live):  # noqa: F811
     assert status == 200 and body.startswith(b"scenario,province")
     status, _, body = live.request(f"/api/runs/{j['key']}/welfare.parquet")
     assert pd.read_parquet(io.BytesIO(body)).shape[0] == csv.shape[0]
+    # the report of one run is that scenario's page, not a comparison
+    status, headers, body = live.request(f"/api/runs/{j['key']}/report.html")
+    page = body.decode("utf-8")
+    assert status == 200 and page.startswith("<!DOCTYPE html>") and "us-universal-10" in page
+    assert "Scenario 1:" not in page
 
 
 def test_custom_move_equals_the_same_scenario_file(live, tmp_path):  # noqa: F811

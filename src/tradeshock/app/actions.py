@@ -11,6 +11,7 @@ from typing import Any
 
 from tradeshock.app import service
 from tradeshock.app.jobs import JobPool
+from tradeshock.result import ResultSet
 
 #: Tables a run can be downloaded as (the names of :func:`tradeshock.runner.result_tables`).
 TABLES = (
@@ -60,7 +61,7 @@ def run_summary(res: Any) -> dict[str, Any]:
     }
 
 
-def results_for(pool: JobPool, keys: str) -> tuple[list[str], list[Any]]:
+def results_for(pool: JobPool, keys: str) -> tuple[list[str], ResultSet]:
     """Cached results for ``key[,key...]`` (at most four) or :class:`~tradeshock.app.service.SpecError`."""
     ks = [service.check_key(k) for k in keys.split(",")][:4]
     out = []
@@ -72,7 +73,7 @@ def results_for(pool: JobPool, keys: str) -> tuple[list[str], list[Any]]:
                 "recent runs); run it again from the Build page"
             )
         out.append(res)
-    return ks, out
+    return ks, ResultSet(out)
 
 
 def run_file(pool: JobPool, keys: str, filename: str) -> tuple[bytes, str, str]:

@@ -120,9 +120,8 @@ def task_report(payload: dict[str, Any], stage: Stage) -> bytes:
     """The HTML report (one self-contained page) of one result or several, compared."""
     from tradeshock.report.html import render_report
 
-    results = payload["results"]
     stage("rendering the report")
-    return render_report(results if len(results) > 1 else results[0]).encode("utf-8")
+    return render_report(payload["results"]).encode("utf-8")
 
 
 TASKS: dict[str, Callable[[dict[str, Any], Stage], Any]] = {
