@@ -41,8 +41,9 @@ def test_batch_equals_one_by_one(raw):
     got = solve_batch(base, np.stack(taus))
     for t, eq in zip(taus, got, strict=True):
         one = solve(base, t)
-        np.testing.assert_array_equal(eq.w_hat, one.w_hat)       # same problem, same iterates
-        np.testing.assert_array_equal(eq.X_new, one.X_new)
+        assert eq.iterations == one.iterations                   # same problem, same steps
+        np.testing.assert_allclose(eq.w_hat, one.w_hat, rtol=1e-12)
+        np.testing.assert_allclose(eq.X_new, one.X_new, rtol=1e-12)
     # a warm start from a nearby solution: same equilibrium to tolerance, fewer steps
     near = solve(base, taus[0] * 1.02)
     warm = solve_batch(base, taus[:1], start=near)[0]
@@ -99,3 +100,129 @@ def test_parallel_draws_equal_serial_and_simulate(world):
     np.testing.assert_allclose(central.real_income, real_income(base, res.equilibrium), atol=1e-10)
     with pytest.raises(ShockError, match="draw, sector"):
         parallel_draws(world, shock, thetas[:, :2], backend="serial")
+
+
+# ----------------------------------------------------------------------------- lockstep
+def _assert_same(eq, one, rtol=1e-10):
+    """A lockstep member equals the one-by-one solve to the solver tolerance."""
+    assert eq.converged and max(eq.residual_price, eq.residual_expenditure,
+                                eq.residual_trade_balance) <= 1e-10
+    np.testing.assert_allclose(eq.w_hat, one.w_hat, rtol=rtol, atol=0)
+    np.testing.assert_allclose(eq.P_hat, one.P_hat, rtol=rtol, atol=0)
+    np.testing.assert_allclose(eq.X_new, one.X_new, rtol=rtol, atol=rtol * one.X_new.max())
+    np.testing.assert_allclose(eq.pi_new, one.pi_new, rtol=0, atol=1e-10)
+
+
+def _mixed_shocks(base, k=5):
+    """Shocks of very different sizes (so members converge at different iterations)."""
+    n = base.n_countries
+    out = []
+    for m in range(k):
+        t = base.tariffs.copy()
+        t[m % n, :, :] += 0.02 + 0.4 * m          # from 2 to 162 points on all imports
+        t[m % n, m % n, :] = 0.0
+        out.append(t)
+    return out
+
+
+def test_lockstep_equals_one_by_one_synthetic(raw):
+    from tradeshock.model.lockstep import solve_lockstep
+
+    base = raw.rebased(solve(raw))
+    taus = _mixed_shocks(base)
+    dh = [None] * 4 + [np.where(np.eye(base.n_countries, dtype=bool)[:, :, None], 1.0, 1.3)
+                       * np.ones(base.pi.shape)]
+    got = solve_lockstep(base, taus, dh)
+    ones = [solve(base, t, d) for t, d in zip(taus, dh, strict=True)]
+    for eq, one in zip(got, ones, strict=True):
+        _assert_same(eq, one)
+    assert len({eq.iterations for eq in got}) > 1           # frozen at different iterations
+    assert [eq.iterations for eq in got] == [one.iterations for one in ones]
+    # a batch of one, and chunks of one member each (a tiny memory budget)
+    _assert_same(solve_lockstep(base, taus[:1])[0], ones[0])
+    for eq, one in zip(solve_lockstep(base, taus, dh, budget=1), ones, strict=True):
+        _assert_same(eq, one)
+
+
+def test_lockstep_equals_one_by_one_default_world():
+    from tradeshock.model.lockstep import solve_lockstep
+    from tradeshock.world import load_world
+
+    w = load_world("default")
+    base, _ = resolved_baseline(w, "fixed")
+    shocks = [Shock(w).embargo(imposer="CAN", target="USA", sectors=[w.sectors[0]]),
+              Shock(w).tariff(imposer="USA", target=["CAN", "MEX"], rate=0.25),
+              Shock(w).tariff(imposer="USA", target=None, add=0.5),
+              Shock(w).trade_cost(importer="CAN", exporter="CHN", change=-0.3, symmetric=True)]
+    taus = [np.asarray(s.tariffs) for s in shocks]
+    dh = [np.asarray(s.trade_cost_hat) for s in shocks]
+    got = solve_lockstep(base, taus, dh, base.deficit)
+    iters = set()
+    for eq, t, d in zip(got, taus, dh, strict=True):
+        one = solve(base, t, d, base.deficit)
+        _assert_same(eq, one)
+        iters.add(eq.iterations)
+    assert len(iters) > 1
+    # the batch API routes through lockstep and keeps the loop as the reference
+    loop = solve_batch(base, taus[:2], dh[:2], lockstep=False)
+    for eq, one in zip(solve_batch(base, taus[:2], dh[:2]), loop, strict=True):
+        _assert_same(eq, one)
+
+
+def test_lockstep_members_with_their_own_baselines(raw):
+    """Elasticity draws: members differ in θ (and so in their re-solved baselines)."""
+    from tradeshock.model.lockstep import solve_lockstep
+
+    rng = np.random.default_rng(3)
+    thetas = raw.theta[None, :] * rng.uniform(0.6, 1.5, (3, raw.n_sectors))
+    raws = [theta_baseline(raw, th) for th in thetas]
+    eq0s = solve_lockstep(raws)
+    bases = [r.rebased(e) for r, e in zip(raws, eq0s, strict=True)]
+    tau = _taus(raw, 1)[0]
+    eqs_ = solve_lockstep(bases, tau)
+    for r, e0, b, e in zip(raws, eq0s, bases, eqs_, strict=True):
+        _assert_same(e0, solve(r))
+        _assert_same(e, solve(b, tau))
+    other = theta_baseline(raw, raw.theta)
+    from dataclasses import replace
+    with pytest.raises(ValueError, match="io_share"):
+        solve_lockstep([raws[0], replace(other, io_share=other.io_share * 0.9)])
+
+
+def test_lockstep_failing_member_is_named(raw):
+    from tradeshock.errors import ConvergenceError
+    from tradeshock.model.lockstep import solve_lockstep
+
+    base = raw.rebased(solve(raw))
+    taus = _mixed_shocks(base)
+    ones = [solve(base, t, raise_on_failure=False, max_iter=8) for t in taus]
+    ok = [eq.converged for eq in ones]
+    assert any(ok) and not all(ok), [eq.iterations for eq in ones]
+    bad = ok.index(False)
+    with pytest.raises(ConvergenceError, match=rf"batch member #{bad}: equilibrium solver did not "
+                                               r"converge in \d+ outer iterations") as info:
+        solve_lockstep(base, taus, max_iter=8)
+    assert info.value.diagnostics["converged"] is False
+    with pytest.raises(ConvergenceError, match=f"scenario {bad}:"):
+        solve_lockstep(base, taus, max_iter=8, names=[f"scenario {k}" for k in range(len(taus))])
+    # an infeasible shock is refused before solving, naming the member
+    d = np.ones(base.pi.shape)
+    d[2, 2, 0] = np.inf                                   # a country embargoing itself
+    with pytest.raises(ShockError, match=r"batch member #1: .*\(2, 2, 0\)|batch member #1: .*#2"):
+        solve_lockstep(base, None, [None, d])
+    with pytest.raises(ValueError, match="batch sizes"):
+        solve_lockstep(base, taus[:2], [None] * 3)
+
+
+def test_lockstep_draws_equal_one_by_one_draws(raw):
+    rng = np.random.default_rng(5)
+    thetas = raw.theta[None, :] * rng.uniform(0.7, 1.3, (5, raw.n_sectors))
+    tau = _taus(raw, 1)[0]
+    fast = solve_draws(raw, thetas, tau)
+    slow = solve_draws(raw, thetas, tau, lockstep=False)
+    for a, b in zip(fast, slow, strict=True):
+        np.testing.assert_allclose(a.w_hat, b.w_hat, rtol=1e-10)
+        np.testing.assert_allclose(a.P_hat, b.P_hat, rtol=1e-10)
+        np.testing.assert_allclose(a.baseline_w_hat, b.baseline_w_hat, rtol=1e-10)
+        np.testing.assert_allclose(a.real_income, b.real_income, atol=1e-10)
+        assert a.iterations == b.iterations

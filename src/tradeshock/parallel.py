@@ -6,9 +6,12 @@ Every counterfactual of a batch is measured from the same re-solved baseline, so
 pool's initializer for ``backend="processes"``, through ``client.scatter(..., broadcast=True)``
 for ``backend="dask"``. Each task then carries only what differs from the baseline (the changed
 tariff and trade-cost entries), and returns the engine's
-:class:`~tradeshock.model.Equilibrium`; the :class:`~tradeshock.result.Result` objects are
-assembled in the caller, exactly as :func:`~tradeshock.simulate.simulate` assembles them, so a
-parallel result is the serial one.
+:class:`~tradeshock.model.Equilibrium`. The serial backend and each pool worker solve their
+shocks in lockstep (:mod:`tradeshock.model.lockstep`: a block of shocks shares each step's
+compiled call; the pool gets two contiguous blocks per worker); Dask tasks are one shock
+each. The :class:`~tradeshock.result.Result` objects are assembled in the caller, exactly as
+:func:`~tradeshock.simulate.simulate` assembles them, so a parallel result is the serial one
+(up to rounding: lockstep and one-by-one solves take the same steps).
 
 Errors raised in a worker come back as the same :class:`~tradeshock.errors.TradeshockError`
 subclass (a :class:`~tradeshock.errors.ConvergenceError` keeps its diagnostics), with the shock's
@@ -86,10 +89,57 @@ def _run(base: Baseline, task: Task, solver_kw: dict[str, Any]) -> tuple:
         return ("error", k, type(exc).__name__, str(exc), diag, traceback.format_exc())
 
 
-def _pool_task(task: Task) -> tuple:
-    """Process-pool task: solve against the baseline installed by :func:`_init_worker`."""
+def _run_block(base: Baseline, tasks: Sequence[Task], solver_kw: dict[str, Any]) -> list[tuple]:
+    """Solve several tasks in lockstep (:mod:`tradeshock.model.lockstep`); outcomes as :func:`_run`.
+
+    The batch is taken in chunks within the lockstep memory budget. If a chunk raises, its
+    tasks are solved again one by one, so that every outcome (and the first failure, where the
+    outcomes stop) is exactly what :func:`_run` gives.
+    """
+    if len(tasks) == 1 or "raise_on_failure" in solver_kw:
+        return _run_each(base, tasks, solver_kw)
+    from tradeshock.model.lockstep import chunk_size, solve_lockstep
+
+    n, _, j = base.pi.shape
+    size = chunk_size(n, j)
+    out: list[tuple] = []
+    for first in range(0, len(tasks), size):
+        chunk = tasks[first:first + size]
+        taus, dhats = [], []
+        for _k, _label, t_idx, t_val, d_idx, d_val in chunk:
+            tau = np.array(base.tariffs, dtype=float, copy=True)
+            tau.flat[t_idx] = t_val
+            dhat = np.ones(base.pi.shape)
+            dhat.flat[d_idx] = d_val
+            taus.append(tau)
+            dhats.append(dhat)
+        try:
+            eqs = solve_lockstep(base, taus, dhats, base.deficit, **solver_kw)
+        except Exception:  # noqa: BLE001 - isolate the failing task below, with its label
+            del taus, dhats
+            got = _run_each(base, chunk, solver_kw)
+            out.extend(got)
+            if got[-1][0] == "error":
+                return out
+            continue
+        out.extend(("ok", t[0], eq) for t, eq in zip(chunk, eqs, strict=True))
+    return out
+
+
+def _run_each(base: Baseline, tasks: Sequence[Task], solver_kw: dict[str, Any]) -> list[tuple]:
+    """Outcomes of :func:`_run`, one task after another, up to the first failure."""
+    out: list[tuple] = []
+    for t in tasks:
+        out.append(_run(base, t, solver_kw))
+        if out[-1][0] == "error":
+            break
+    return out
+
+
+def _pool_block(tasks: list[Task]) -> list[tuple]:
+    """Process-pool task: a block of tasks in lockstep against the worker's baseline."""
     assert _WORKER_BASE is not None, "worker not initialised"
-    return _run(_WORKER_BASE, task, _WORKER_KW)
+    return _run_block(_WORKER_BASE, tasks, _WORKER_KW)
 
 
 def _aligned(base: Baseline) -> Baseline:
@@ -195,23 +245,43 @@ def _collect(futures: list, tasks: list[Task], what: str) -> list[tuple]:
         try:
             outcome = f.result()
         except Exception as exc:  # noqa: BLE001 - a dead worker, not a solver error
-            outcome = ("error", t[0], "TradeshockError",
-                       f"the {what} worker failed ({type(exc).__name__}: {exc}); it may have run "
-                       "out of memory: try fewer workers", None, traceback.format_exc())
+            outcome = _crashed(t, what, exc)
         out.append(outcome)
         if outcome[0] == "error":
             break
     return out
 
 
+def _crashed(task: Task, what: str, exc: Exception) -> tuple:
+    return ("error", task[0], "TradeshockError",
+            f"the {what} worker failed ({type(exc).__name__}: {exc}); it may have run "
+            "out of memory: try fewer workers", None, traceback.format_exc())
+
+
+def _blocks(tasks: list[Task], workers: int) -> list[list[Task]]:
+    """Contiguous blocks of tasks for the pool: two per worker (lockstep within a block)."""
+    size = max(1, -(-len(tasks) // (2 * workers)))
+    return [tasks[i:i + size] for i in range(0, len(tasks), size)]
+
+
 def _solve_processes(base: Baseline, tasks: list[Task], workers: int, solver_kw: dict,
                      mp_context: str | None) -> list[tuple]:
     ctx = _context(mp_context)
+    blocks = _blocks(tasks, workers)
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                              initargs=(base, solver_kw)) as pool:
-        futures = [pool.submit(_pool_task, t) for t in tasks]
+        futures = [pool.submit(_pool_block, b) for b in blocks]
         try:
-            return _collect(futures, tasks, "process-pool")
+            out: list[tuple] = []
+            for f, block in zip(futures, blocks, strict=True):
+                try:
+                    got = f.result()
+                except Exception as exc:  # noqa: BLE001 - a dead worker, not a solver error
+                    got = [_crashed(block[0], "process-pool", exc)]
+                out.extend(got)
+                if got and got[-1][0] == "error":
+                    break
+            return out
         finally:
             for f in futures:
                 f.cancel()
@@ -373,11 +443,7 @@ def solve_many(world: World, shocks: Sequence[Any], deficits: Deficits = "fixed"
     if not tasks:
         outcomes: list[tuple] = []
     elif backend == "serial" or (backend == "processes" and (len(tasks) == 1 or workers == 1)):
-        outcomes = []
-        for t in tasks:
-            outcomes.append(_run(base, t, solver_kw))
-            if outcomes[-1][0] == "error":
-                break
+        outcomes = _run_block(base, tasks, solver_kw)
     elif backend == "processes":
         n = min(int(workers or cores), len(tasks))
         outcomes = _solve_processes(base, tasks, n, solver_kw, mp_context)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,9 @@ from scipy.special import ndtr, ndtri
 
 from tradeshock.errors import ScenarioError, did_you_mean
 from tradeshock.world import World
+
+if TYPE_CHECKING:
+    from tradeshock.parallel import Backend
 
 __all__ = ["SHAPES", "ThetaDistribution", "Elasticities", "default_distributions",
            "parse_distributions", "draw_thetas", "run_draws", "Uncertainty", "tornado",
@@ -449,7 +452,7 @@ def _with_bands(df: pd.DataFrame, cols: Sequence[str], arr: np.ndarray) -> pd.Da
 
 
 # ------------------------------------------------------------------ drivers
-def _backend(backend: str | None, scheduler: str | None, client: Any) -> tuple[str, Any, bool]:
+def _backend(backend: str | None, scheduler: str | None, client: Any) -> tuple[Backend, Any, bool]:
     """Backend name and Dask client; ``scheduler`` = a ``tcp://`` address to connect to."""
     if scheduler:
         from dask.distributed import Client
@@ -461,7 +464,7 @@ def _backend(backend: str | None, scheduler: str | None, client: Any) -> tuple[s
                                 f"({exc}); start one with 'dask scheduler' or drop --scheduler") from None
     if client is not None:
         return "dask", client, False
-    return backend or "processes", None, False
+    return cast("Backend", backend or "processes"), None, False
 
 
 def _stack(outcomes: list, d: int) -> tuple[dict[str, np.ndarray], np.ndarray, list]:
@@ -585,7 +588,8 @@ def tornado(world: World, shock: Any, distributions: Elasticities | None = None,
             t = np.array(dist.point, dtype=float)
             t[k] = v
             rows.append(t)
-    out = solve_draws(world, shock, np.array(rows), deficits, backend or "processes", workers,
+    out = solve_draws(world, shock, np.array(rows), deficits, cast("Backend", backend or "processes"),
+                      workers,
                       client=client, reduce=reducer, **solver_kw)
     m = cols.index(measure)
     recs = []

@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,9 @@ import pandas as pd
 from tradeshock.errors import ScenarioError
 from tradeshock.resolve import scenario_deficits, world_for
 from tradeshock.scenario import load_scenario
+
+if TYPE_CHECKING:
+    from tradeshock.parallel import Backend
 
 #: Default largest number of measures attributed exactly (2^10 = 1024 solves).
 EXACT_MAX = 10
@@ -52,18 +55,24 @@ scenario_world = world_for
 def solve_batch(world: Any, shocks: Sequence[Any], *, deficits: str = "fixed",
                 backend: str = "processes", workers: int | None = None,
                 **solver_kw: Any) -> list[Any]:
-    """Solve independent shocks, in parallel when worthwhile (falls back to serial for 1)."""
+    """Solve independent shocks, in parallel when worthwhile (one shock: ``simulate``).
+
+    ``backend="serial"`` solves them in this process in lockstep (:mod:`tradeshock.model.lockstep`).
+    """
+    from tradeshock.parallel import solve_many
+    from tradeshock.resolve import check_deficits
+
     shocks = list(shocks)
     if not shocks:
         return []
-    if backend == "serial" or len(shocks) == 1:
+    dfc = check_deficits(deficits)
+    if len(shocks) == 1:
         from tradeshock.simulate import simulate
 
-        return [simulate(world, s, deficits=deficits, **solver_kw) for s in shocks]
-    from tradeshock.parallel import solve_many
+        return [simulate(world, shocks[0], deficits=dfc, **solver_kw)]
+    return list(solve_many(world, shocks, deficits=dfc, backend=cast("Backend", backend),
+                           workers=workers, **solver_kw))
 
-    return list(solve_many(world, shocks, deficits=deficits, backend=backend, workers=workers,
-                           **solver_kw))
 
 
 # ------------------------------------------------------------------------- outcomes

@@ -27,12 +27,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
 from tradeshock.errors import DataError, ShockError, unknown
+
+if TYPE_CHECKING:
+    from tradeshock.parallel import Backend
 
 #: Default threshold: solve a cut-off only if the flow is at least this share of the country's
 #: total exports (or imports, for supplier cut-offs). For Canada 0.5% is about US$2.6bn and the
@@ -202,17 +205,14 @@ def _cutoff_shocks(world: Any, country: str, pairs: list[tuple[str, str]], direc
 
 def _solve(world: Any, shocks: list, backend: str, workers: int | None,
            deficits: str = "fixed") -> list:
+    """The cut-off counterfactuals (``backend="serial"``: in this process, in lockstep)."""
+    from tradeshock.parallel import solve_many
+    from tradeshock.resolve import check_deficits
+
     if not shocks:
         return []
-    try:
-        from tradeshock.parallel import solve_many
-    except ModuleNotFoundError:  # parallel runner not installed: solve one by one
-        backend = "serial"
-    if backend == "serial":
-        from tradeshock.simulate import simulate
-
-        return [simulate(world, s, deficits=deficits) for s in shocks]
-    return list(solve_many(world, shocks, deficits=deficits, backend=backend, workers=workers))
+    return list(solve_many(world, shocks, deficits=check_deficits(deficits),
+                           backend=cast("Backend", backend), workers=workers))
 
 
 def _outcomes(results: list, country: str, partner: list[str], sectors: list[str]) -> pd.DataFrame:

@@ -107,14 +107,14 @@ def policy_dates(start: dt.date | str = START, end: dt.date | str = "today", *, 
             days.append(d)
             d = dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
         return days
-    days = {a}
+    found: set[dt.date] = {a}
     for m in lib:
         if m.threat or m.unquantified:
             continue
-        for d in (m.start, m.end):
-            if d is not None and a < d <= b:
-                days.add(d)
-    return sorted(days)
+        for day in (m.start, m.end):
+            if day is not None and a < day <= b:
+                found.add(day)
+    return sorted(found)
 
 
 def events(days: Sequence[dt.date], library: Library | None = None) -> pd.DataFrame:
@@ -156,6 +156,7 @@ def timeline(world: Any = "default", start: dt.date | str = START, end: dt.date 
     ``warm=False`` starts every solve from the baseline instead (for timing comparisons).
     """
     from tradeshock.model import solve
+    from tradeshock.resolve import check_deficits
     from tradeshock.result import Result
     from tradeshock.simulate import resolved_baseline, simulate
     from tradeshock.world import World, load_world
@@ -166,21 +167,23 @@ def timeline(world: Any = "default", start: dt.date | str = START, end: dt.date 
         raise ScenarioError(f"timeline: country {bad[0]!r} is not in world {w.name!r}")
     lib = load_library()
     days = policy_dates(start, end, monthly=monthly, library=lib)
-    base, eq0 = resolved_baseline(w, deficits, tol=tol)
+    dfc = check_deficits(deficits)
+    base, eq0 = resolved_baseline(w, dfc, tol=tol)
     with_prov = provinces and "CAN" in w.countries
-    rows, solves = [], []
+    rows: list[tuple] = []
+    solves: list[dict[str, Any]] = []
     prev = None
     res = None
     for d in days:
         shock = _shock_on(w, d)
         t0 = time.perf_counter()
         if shock.quotas:
-            res = simulate(w, shock, deficits, tol=tol)
+            res = simulate(w, shock, dfc, tol=tol)
             eq = res.equilibrium
         else:
             eq = solve(base, shock.tariffs, shock.trade_cost_hat, base.deficit, tol=tol,
                        labels=(w.countries, w.sectors), start=prev if warm else None)
-            res = Result(world=w, shock=shock, scenario=None, deficits=deficits, baseline=base,
+            res = Result(world=w, shock=shock, scenario=None, deficits=dfc, baseline=base,
                          equilibrium=eq, baseline_solve=eq0, tol=tol)
         secs = time.perf_counter() - t0
         prev = eq

@@ -3,13 +3,15 @@
 Plain arrays in, engine objects out (no labels, no pandas, no processes: the parallel layer,
 :func:`tradeshock.parallel.solve_draws`, splits work over cores and calls these).
 
-* :func:`solve_batch` — B shocks on one baseline, each warm-started from ``start`` (e.g. the
-  solution of the closest shock) instead of from no change.
+* :func:`solve_batch` — B shocks on one baseline, solved in lockstep
+  (:mod:`tradeshock.model.lockstep`: one compiled call per step for all of them), each
+  warm-started from ``start`` (e.g. the solution of the closest shock) if given.
 * :func:`solve_draws` — for each draw of the trade elasticities θ (an array ``[draw, sector]``):
   re-solve the baseline with that θ (the data are not an exact equilibrium, so the baseline
   moves with θ), warm-started from the central θ's re-solved baseline; then solve the
   counterfactual on it, warm-started from the central counterfactual, both with Newton steps
-  on wages using the central baseline's wage Jacobian (IO worlds). Returns one compact
+  on wages using the central baseline's wage Jacobian (IO worlds); the draws of a chunk are
+  solved in lockstep, each member with its own θ and baseline. Returns one compact
   :class:`Draw` per draw (or whatever ``reduce`` returns), so 1,000 draws do not keep 1,000
   copies of the N × N × J arrays.
 
@@ -29,6 +31,7 @@ import numpy as np
 from tradeshock.model.baseline import Baseline
 from tradeshock.model.jacobian import AUTO_MAX_COUNTRIES, cached_inverse
 from tradeshock.model.kernels import resolve_kernels
+from tradeshock.model.lockstep import BUDGET_BYTES, chunk_size, solve_lockstep
 from tradeshock.model.solver import Equilibrium, solve
 from tradeshock.model.welfare import real_income
 
@@ -68,7 +71,7 @@ class Draw:
     seconds: float
 
 
-def _stack(arr: Any, b: int | None, shape: tuple[int, ...], what: str) -> list:
+def _stack(arr: Any, b: int | None, shape: tuple[int, ...], what: str) -> list[Any]:
     """Per-problem entries of a stacked array [B, ...], a sequence, or one value for all."""
     if arr is None:
         return [None] * (b or 1)
@@ -82,7 +85,7 @@ def _stack(arr: Any, b: int | None, shape: tuple[int, ...], what: str) -> list:
 
 def solve_batch(base: Baseline, tariffs_new: Any = None, trade_cost_hat: Any = None,
                 deficit_new: Any = None, *, start: Equilibrium | None = None,
-                **solve_kw: Any) -> list[Equilibrium]:
+                lockstep: bool = True, **solve_kw: Any) -> list[Equilibrium]:
     """Solve B shocks on ``base``; returns B :class:`Equilibrium`, in order.
 
     Parameters
@@ -96,6 +99,10 @@ def solve_batch(base: Baseline, tariffs_new: Any = None, trade_cost_hat: Any = N
         ``[B, N]``, a sequence, or one ``(N,)`` array / None (the baseline's) for all.
     start
         Warm start for every problem (see :func:`~tradeshock.model.solve`).
+    lockstep
+        Solve the problems together (:func:`~tradeshock.model.lockstep.solve_lockstep`, the
+        default) or one by one with :func:`~tradeshock.model.solve` (the reference; the same
+        results up to rounding). ``raise_on_failure=False`` always solves one by one.
     **solve_kw
         Passed to :func:`~tradeshock.model.solve` (``tol``, ``max_iter``, ``kernels``, ...).
 
@@ -110,6 +117,9 @@ def solve_batch(base: Baseline, tariffs_new: Any = None, trade_cost_hat: Any = N
     taus = _stack(tariffs_new, b, cube, "tariffs_new")
     dhats = _stack(trade_cost_hat, b, cube, "trade_cost_hat")
     defs = _stack(deficit_new, b, (n,), "deficit_new")
+    if lockstep and solve_kw.get("raise_on_failure", True):
+        kw = {k: v for k, v in solve_kw.items() if k != "raise_on_failure"}
+        return solve_lockstep(base, taus, dhats, defs, start=start, **kw)
     return [solve(base, t, d, dd, start=start, **solve_kw)
             for t, d, dd in zip(taus, dhats, defs, strict=True)]
 
@@ -132,7 +142,8 @@ def solve_draws(raw: Baseline, thetas: np.ndarray, tariffs_new: np.ndarray | Non
                 trade_cost_hat: np.ndarray | None = None, *, deficit_base: np.ndarray | None = None,
                 central: tuple[Equilibrium, Equilibrium] | None = None,
                 reduce: Callable[[np.ndarray, Baseline, Equilibrium, Equilibrium], Any] | None = None,
-                tol: float = 1e-10, max_iter: int = 1000, **solve_kw: Any) -> list:
+                tol: float = 1e-10, max_iter: int = 1000, lockstep: bool = True,
+                **solve_kw: Any) -> list[Any]:
     """Re-solve the baseline and the counterfactual for every elasticity draw.
 
     Parameters
@@ -154,6 +165,8 @@ def solve_draws(raw: Baseline, thetas: np.ndarray, tariffs_new: np.ndarray | Non
     reduce
         ``reduce(theta, baseline_d, baseline_solve_d, counterfactual_d)`` → what to keep per
         draw; default a :class:`Draw`. Keep it small: it is called once per draw.
+    lockstep
+        Solve the draws of a chunk together (default), or one by one (the reference).
     tol, max_iter, **solve_kw
         Passed to every solve (``kernels``, ...).
 
@@ -164,8 +177,6 @@ def solve_draws(raw: Baseline, thetas: np.ndarray, tariffs_new: np.ndarray | Non
         any solve fails (with the draw's index in the message).
 
     """
-    from tradeshock.errors import ConvergenceError
-
     thetas = np.asarray(thetas, dtype=float)
     j = raw.n_sectors
     if thetas.ndim != 2 or thetas.shape[1] != j:
@@ -185,20 +196,47 @@ def solve_draws(raw: Baseline, thetas: np.ndarray, tariffs_new: np.ndarray | Non
         # Newton steps for every draw with the central re-solved baseline's wage Jacobian
         kname = resolve_kernels(kw.get("kernels"))
         kw["jacobian"] = cached_inverse(raw.rebased(eq0_c), d0, kname)[0]
-    out = []
-    for k, theta in enumerate(thetas):
+    if not lockstep or "raise_on_failure" in kw:
+        return [_one_draw(k, raw, theta, tariffs_new, trade_cost_hat, d0, eq0_c, eq_c, reduce, kw)
+                for k, theta in enumerate(thetas)]
+    # a draw holds its re-solved baseline and two solutions (four N × N × J arrays) beside the
+    # lockstep working arrays: half the members of a shock batch per chunk
+    n = raw.n_countries
+    size = max(1, chunk_size(n, j, BUDGET_BYTES) // 2)
+    out: list[Any] = []
+    for first in range(0, len(thetas), size):
+        block = thetas[first:first + size]
         t0 = time.perf_counter()
-        raw_d = theta_baseline(raw, theta)
-        try:
-            eq0 = solve(raw_d, deficit_new=d0, start=eq0_c, **kw)
-            base_d = raw_d.rebased(eq0)
-            eq = solve(base_d, tariffs_new, trade_cost_hat, d0, start=eq_c, **kw)
-        except ConvergenceError as exc:
-            raise ConvergenceError(f"elasticity draw {k}: {exc}", exc.diagnostics) from exc
-        seconds = time.perf_counter() - t0
-        out.append(_draw_record(theta, base_d, eq0, eq, seconds) if reduce is None
-                   else reduce(theta, base_d, eq0, eq))
+        names = [f"elasticity draw {first + k}" for k in range(len(block))]
+        raws = [theta_baseline(raw, theta) for theta in block]
+        eq0s = solve_lockstep(raws, deficit_new=d0, start=eq0_c, names=names, **kw)
+        bases = [r.rebased(e) for r, e in zip(raws, eq0s, strict=True)]
+        eqs_ = solve_lockstep(bases, tariffs_new, trade_cost_hat, d0, start=eq_c, names=names,
+                              **kw)
+        seconds = (time.perf_counter() - t0) / len(block)
+        for theta, base_d, eq0, eq in zip(block, bases, eq0s, eqs_, strict=True):
+            out.append(_draw_record(theta, base_d, eq0, eq, seconds) if reduce is None
+                       else reduce(theta, base_d, eq0, eq))
     return out
+
+
+def _one_draw(k: int, raw: Baseline, theta: np.ndarray, tariffs_new: np.ndarray | None,
+              trade_cost_hat: np.ndarray | None, d0: np.ndarray, eq0_c: Equilibrium,
+              eq_c: Equilibrium, reduce: Callable[..., Any] | None, kw: dict[str, Any]) -> Any:
+    """One draw solved on its own (the reference for the lockstep route)."""
+    from tradeshock.errors import ConvergenceError
+
+    t0 = time.perf_counter()
+    raw_d = theta_baseline(raw, theta)
+    try:
+        eq0 = solve(raw_d, deficit_new=d0, start=eq0_c, **kw)
+        base_d = raw_d.rebased(eq0)
+        eq = solve(base_d, tariffs_new, trade_cost_hat, d0, start=eq_c, **kw)
+    except ConvergenceError as exc:
+        raise ConvergenceError(f"elasticity draw {k}: {exc}", exc.diagnostics) from exc
+    seconds = time.perf_counter() - t0
+    return (_draw_record(theta, base_d, eq0, eq, seconds) if reduce is None
+            else reduce(theta, base_d, eq0, eq))
 
 
 def stacked(draws: Sequence[Draw], field: str) -> np.ndarray:

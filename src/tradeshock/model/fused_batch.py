@@ -1,0 +1,158 @@
+"""Compiled kernels for lockstep batches: one call runs a step of every active batch member.
+
+Each kernel loops over the members ``b`` of a batch (arrays stacked on a leading axis) and
+calls the single-solve kernel of :mod:`tradeshock.model.fused` on member ``b``, so the
+arithmetic is that of one solve and is written once; only the dispatch from Python into
+compiled code (and the Python around it) is paid once per step for the whole batch instead of
+once per member. Members whose ``active`` flag is False are skipped (frozen: converged or
+failed). :func:`anderson` is the type-II Anderson mixing of
+:class:`~tradeshock.model.anderson.Anderson`, one mixer per member, its state in arrays.
+
+Arrays must be C-contiguous, writable float64 (int64 / bool where stated).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tradeshock.model.fused import _jit, _solve_small, closing, gmres, price_loop, shares
+
+__all__ = ["prices", "shares_all", "expenditure", "closing_all", "anderson", "outer_step"]
+
+
+@_jit
+def prices(active, log_w, log_P, gam, io, omega, theta, tol, max_iter, memory, out, iters):
+    """Inner price loop of every active member (:func:`fused.price_loop`) into ``out``, ``iters``."""
+    for b in range(active.size):
+        if not active[b]:
+            continue
+        lp, k = price_loop(log_w[b], log_P[b], gam, io, omega[b], theta[b], tol[b], max_iter,
+                           memory)
+        out[b] = lp
+        iters[b] = k
+
+
+@_jit
+def shares_all(active, log_w, log_P, gam, io, omega, u, theta, log_c, lp, S, rev, rows, res):
+    """(1)–(3) and the operator parts of (4) of every active member (:func:`fused.shares`)."""
+    for b in range(active.size):
+        if active[b]:
+            res[b] = shares(log_w[b], log_P[b], gam, io, omega[b], u[b], theta[b], log_c[b],
+                            lp[b], S[b], rev[b], rows[b])
+
+
+@_jit
+def expenditure(active, S, rev, io_t, alpha, rhs, X0, rtol, restart, max_restarts, Y, r, X, ok):
+    """Eq. (4) of every active member by GMRES (:func:`fused.gmres`) into ``X`` (flat N·J)."""
+    for b in range(active.size):
+        if active[b]:
+            x, good = gmres(S[b], rev[b], io_t, alpha, rhs[b], X0[b], rtol[b], restart,
+                            max_restarts, Y[b], r[b])
+            X[b] = x
+            ok[b] = good
+
+
+@_jit
+def closing_all(active, X, Y, r, S, rows, gam, d1, va, tb, res):
+    """Value added, trade balance and the residual of (4) of every active member."""
+    for b in range(active.size):
+        if active[b]:
+            res[b] = closing(X[b], Y[b], r[b], S[b], rows[b], gam, d1[b], va[b], tb[b])
+
+
+@_jit
+def anderson(active, x, f, beta, stored, has_prev, x_prev, f_prev, dX, dF, out):
+    """One Anderson step (type II) of every active member's mixer into ``out``.
+
+    Member b's mixer keeps ``stored[b]`` differences in the ring buffers ``dX[b]``, ``dF[b]``
+    (memory = their first dimension) and the last iterate and residual; as
+    :meth:`Anderson.step`: the normal equations regularised by 1e-12 relative on the
+    diagonal, a singular or non-finite step restarts the history with a plain damped step
+    x + β f. ``stored[b] = 0`` and ``has_prev[b] = False`` reset a mixer.
+    """
+    m = dX.shape[1]
+    n = x.shape[1]
+    gram = np.empty((m, m))
+    rhs = np.empty(m)
+    gamma = np.empty(m)
+    for b in range(active.size):
+        if not active[b]:
+            continue
+        bb = beta[b]
+        if has_prev[b]:
+            slot = stored[b] % m
+            for t in range(n):
+                dX[b, slot, t] = x[b, t] - x_prev[b, t]
+                dF[b, slot, t] = f[b, t] - f_prev[b, t]
+            stored[b] += 1
+        for t in range(n):
+            x_prev[b, t] = x[b, t]
+            f_prev[b, t] = f[b, t]
+        has_prev[b] = True
+        used = min(stored[b], m)
+        ok = used > 0
+        if ok:
+            for p in range(used):
+                acc = 0.0
+                for t in range(n):
+                    acc += dF[b, p, t] * f[b, t]
+                rhs[p] = acc
+                for q in range(p, used):
+                    acc = 0.0
+                    for t in range(n):
+                        acc += dF[b, p, t] * dF[b, q, t]
+                    gram[p, q] = acc
+                    gram[q, p] = acc
+            for p in range(used):
+                gram[p, p] = gram[p, p] * (1.0 + 1e-12) + 1e-300
+            ok = _solve_small(gram[:used, :used], rhs[:used], gamma[:used])
+            if ok:
+                for t in range(n):
+                    acc = x[b, t] + bb * f[b, t]
+                    for p in range(used):
+                        acc -= gamma[p] * (dX[b, p, t] + bb * dF[b, p, t])
+                    out[b, t] = acc
+                    if not (abs(acc) < np.inf):
+                        ok = False
+            if not ok:                                 # restart the history
+                stored[b] = 0
+                has_prev[b] = False
+        if not ok:
+            for t in range(n):
+                out[b, t] = x[b, t] + bb * f[b, t]
+
+
+@_jit
+def outer_step(active, log_w, log_P, gam, io, io_t, alpha, omega, u, theta, ptol, inner_max,
+               inner_memory, log_c, lp, S, rev, rows, res_p, inner, exog, gtol, restart,
+               max_restarts, Y, r, X, ok, d1, va, tb, res_x):
+    """One outer step's arithmetic of every active member, member after member.
+
+    As :class:`~tradeshock.model.kernels.FusedStep` does it for one solve: the inner price
+    loop from ``log_P`` (overwritten by its result; steps into ``inner``), shares and operator
+    parts at it (price residual ``res_p``), eq. (4) by GMRES warm-started at ``X`` (flat N·J,
+    overwritten; ``ok`` False where GMRES failed, then the caller solves (4) densely and
+    closes), and the closing: value added ``va``, trade balance ``tb`` and the residual of (4)
+    ``res_x``. Running a member's phases back to back keeps its arrays in cache.
+    """
+    n, j = alpha.shape
+    rhs = np.empty(n * j)
+    for b in range(active.size):
+        if not active[b]:
+            continue
+        lpb, k = price_loop(log_w[b], log_P[b], gam, io, omega[b], theta[b], ptol[b], inner_max,
+                            inner_memory)
+        log_P[b] = lpb
+        inner[b] = k
+        res_p[b] = shares(log_w[b], log_P[b], gam, io, omega[b], u[b], theta[b], log_c[b], lp[b],
+                          S[b], rev[b], rows[b])
+        for a in range(n):
+            for q in range(j):
+                rhs[a * j + q] = alpha[a, q] * exog[b, a]
+        x, good = gmres(S[b], rev[b], io_t, alpha, rhs, X[b], gtol[b], restart, max_restarts,
+                        Y[b], r[b])
+        X[b] = x
+        ok[b] = good
+        if good:
+            res_x[b] = closing(X[b].reshape((n, j)), Y[b], r[b], S[b], rows[b], gam, d1[b], va[b],
+                               tb[b])
