@@ -15,49 +15,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from tradeshock.model.fused import _jit, _solve_small, closing, gmres, price_loop, shares
+from tradeshock.model.fused import (
+    _jit,
+    _solve_small,
+    closing_factored,
+    gmres_factored,
+    price_loop,
+    shares,
+    shares_factored,
+)
 
-__all__ = ["prices", "shares_all", "expenditure", "closing_all", "anderson", "outer_step"]
-
-
-@_jit
-def prices(active, log_w, log_P, gam, io, omega, theta, tol, max_iter, memory, out, iters):
-    """Inner price loop of every active member (:func:`fused.price_loop`) into ``out``, ``iters``."""
-    for b in range(active.size):
-        if not active[b]:
-            continue
-        lp, k = price_loop(log_w[b], log_P[b], gam, io, omega[b], theta[b], tol[b], max_iter,
-                           memory)
-        out[b] = lp
-        iters[b] = k
-
-
-@_jit
-def shares_all(active, log_w, log_P, gam, io, omega, u, theta, log_c, lp, S, rev, rows, res):
-    """(1)–(3) and the operator parts of (4) of every active member (:func:`fused.shares`)."""
-    for b in range(active.size):
-        if active[b]:
-            res[b] = shares(log_w[b], log_P[b], gam, io, omega[b], u[b], theta[b], log_c[b],
-                            lp[b], S[b], rev[b], rows[b])
-
-
-@_jit
-def expenditure(active, S, rev, io_t, alpha, rhs, X0, rtol, restart, max_restarts, Y, r, X, ok):
-    """Eq. (4) of every active member by GMRES (:func:`fused.gmres`) into ``X`` (flat N·J)."""
-    for b in range(active.size):
-        if active[b]:
-            x, good = gmres(S[b], rev[b], io_t, alpha, rhs[b], X0[b], rtol[b], restart,
-                            max_restarts, Y[b], r[b])
-            X[b] = x
-            ok[b] = good
-
-
-@_jit
-def closing_all(active, X, Y, r, S, rows, gam, d1, va, tb, res):
-    """Value added, trade balance and the residual of (4) of every active member."""
-    for b in range(active.size):
-        if active[b]:
-            res[b] = closing(X[b], Y[b], r[b], S[b], rows[b], gam, d1[b], va[b], tb[b])
+__all__ = ["outer_step", "anderson"]
 
 
 @_jit
@@ -122,21 +90,27 @@ def anderson(active, x, f, beta, stored, has_prev, x_prev, f_prev, dX, dF, out):
                 out[b, t] = x[b, t] + bb * f[b, t]
 
 
+
 @_jit
-def outer_step(active, log_w, log_P, gam, io, io_t, alpha, omega, u, theta, ptol, inner_max,
-               inner_memory, log_c, lp, S, rev, rows, res_p, inner, exog, gtol, restart,
-               max_restarts, Y, r, X, ok, d1, va, tb, res_x):
+def outer_step(active, log_w, log_P, gam, io, alpha, omega, omega_u, tariffs_new, theta, ptol,
+               inner_max, inner_memory, log_c, lp, e, inv, rev, rows, s_dom, res_p, inner, full,
+               exog, gtol, restart, max_restarts, Y, r, X, ok, d1, va, tb, res_x, S, u):
     """One outer step's arithmetic of every active member, member after member.
 
     As :class:`~tradeshock.model.kernels.FusedStep` does it for one solve: the inner price
-    loop from ``log_P`` (overwritten by its result; steps into ``inner``), shares and operator
-    parts at it (price residual ``res_p``), eq. (4) by GMRES warm-started at ``X`` (flat N·J,
-    overwritten; ``ok`` False where GMRES failed, then the caller solves (4) densely and
-    closes), and the closing: value added ``va``, trade balance ``tb`` and the residual of (4)
-    ``res_x``. Running a member's phases back to back keeps its arrays in cache.
+    loop from ``log_P`` (overwritten by its result; steps into ``inner``); shares and operator
+    parts at it with the sales per dollar in factored form, ω/(1+τ') (``omega_u``) times the
+    supplier and buyer vectors ``e`` and ``inv``; only where a price-index row underflowed
+    (``full[b]``) the sales are built in full, by :func:`fused.shares`, in the scratch ``S``
+    (``u`` scratch for 1/(1+τ')); eq. (4) by GMRES warm-started at ``X`` (flat N·J,
+    overwritten; ``ok`` False where GMRES failed: the caller then solves (4) densely and
+    closes); the closing: value added ``va``, trade balance ``tb`` and the residual of (4)
+    ``res_x``. Running a member's phases back to back keeps its arrays in cache, and lets
+    the scratch arrays serve every member.
     """
     n, j = alpha.shape
     rhs = np.empty(n * j)
+    ones = np.ones((n, j))
     for b in range(active.size):
         if not active[b]:
             continue
@@ -144,15 +118,31 @@ def outer_step(active, log_w, log_P, gam, io, io_t, alpha, omega, u, theta, ptol
                             inner_memory)
         log_P[b] = lpb
         inner[b] = k
-        res_p[b] = shares(log_w[b], log_P[b], gam, io, omega[b], u[b], theta[b], log_c[b], lp[b],
-                          S[b], rev[b], rows[b])
+        res, bad = shares_factored(log_w[b], log_P[b], gam, io, omega[b], omega_u[b], theta[b],
+                                   log_c[b], lp[b], e[b], inv[b], rev[b], rows[b], s_dom[b])
+        full[b] = bad > 0
         for a in range(n):
             for q in range(j):
                 rhs[a * j + q] = alpha[a, q] * exog[b, a]
-        x, good = gmres(S[b], rev[b], io_t, alpha, rhs, X[b], gtol[b], restart, max_restarts,
-                        Y[b], r[b])
+        if full[b]:                      # underflowed rows: log-sum-exp, sales in full
+            t_b = tariffs_new[b]
+            for a in range(n):
+                for i in range(n):
+                    for q in range(j):
+                        u[a, i, q] = 1.0 / (1.0 + t_b[a, i, q])
+            res = shares(log_w[b], log_P[b], gam, io, omega[b], u, theta[b], log_c[b], lp[b], S,
+                         rev[b], rows[b])
+            for a in range(n):
+                for q in range(j):
+                    s_dom[b, a, q] = S[a, a, q]
+            x, good = gmres_factored(S, ones, ones, rev[b], io, alpha, rhs, X[b], gtol[b],
+                                     restart, max_restarts, Y[b], r[b])
+        else:
+            x, good = gmres_factored(omega_u[b], e[b], inv[b], rev[b], io, alpha, rhs, X[b],
+                                     gtol[b], restart, max_restarts, Y[b], r[b])
+        res_p[b] = res
         X[b] = x
         ok[b] = good
         if good:
-            res_x[b] = closing(X[b].reshape((n, j)), Y[b], r[b], S[b], rows[b], gam, d1[b], va[b],
-                               tb[b])
+            res_x[b] = closing_factored(X[b].reshape((n, j)), Y[b], r[b], s_dom[b], rows[b], gam,
+                                        d1[b], va[b], tb[b])

@@ -20,8 +20,8 @@ world's shape and its value-added, input-output and final-demand shares. Members
 another route in :func:`solve` (worlds without IO links: the Newton path of
 :mod:`~tradeshock.model.newton`; ``kernels="numpy"``) are solved one by one.
 
-Memory: a member needs about six N × N × J arrays while it is solved (weights, 1/(1+τ'), sales
-per dollar, the shock's τ' and d̂, π'); members are taken in chunks that keep those under
+Memory: a member needs about six N × N × J arrays while it is solved (the weights ω, ω/(1+τ'),
+τ', the caller's d̂, and the π' and τ' of its result); members are taken in chunks that keep those under
 :data:`BUDGET_BYTES` (256 MB: 100 members of the 41 × 35 default world, 4 of 160 × 60).
 """
 
@@ -192,22 +192,21 @@ def _chunk(members: list[tuple], who: list[str], opts: dict[str, Any]) -> list[E
     gam = np.ascontiguousarray(base0.va_share, dtype=float)
     io = np.ascontiguousarray(base0.io_share, dtype=float)
     alpha = np.ascontiguousarray(base0.final_share, dtype=float)
-    io_t = np.ascontiguousarray(io.transpose(0, 2, 1))
 
-    omega, u = np.empty((B, n, n, j)), np.empty((B, n, n, j))
+    omega, omega_u, tau = np.empty((B, n, n, j)), np.empty((B, n, n, j)), np.empty((B, n, n, j))
     theta, wl, d1s = np.empty((B, j)), np.empty((B, n)), np.empty((B, n))
     log_w, log_P, X = np.empty((B, n)), np.empty((B, n, j)), np.empty((B, n, j))
     precond = np.ones((B, n))
     newton = np.zeros(B, dtype=bool)
-    taus: list[np.ndarray] = []
     for k, (base, tau_in, dhat_in, d_in, st) in enumerate(members):
         try:
             tau1, dhat, d1 = shock_inputs(base, tau_in, dhat_in, d_in)
             omega[k] = shock_weights_checked(base, tau1, dhat, d1, opts["labels"])
         except TradeshockError as exc:
             raise type(exc)(f"{who[k]}: {exc}") from exc
-        np.divide(1.0, 1.0 + tau1, out=u[k])
-        taus.append(tau1)
+        tau[k] = tau1
+        fused.scaled_weights(omega[k], tau[k], omega_u[k])               # ω/(1+τ')
+        del tau1, dhat
         theta[k], wl[k], d1s[k] = base.theta, base.value_added, d1
         log_w[k], log_P[k], X[k] = _starting_point(base, st, base.value_added)
         if opts["precondition"]:
@@ -218,7 +217,9 @@ def _chunk(members: list[tuple], who: list[str], opts: dict[str, Any]) -> list[E
     log_wl = np.log(wl)
 
     log_c, lp_chk = np.empty((B, n, j)), np.empty((B, n, j))
-    S = np.empty((B, n, n, j))
+    e, inv, s_dom = np.empty((B, n, j)), np.empty((B, n, j)), np.empty((B, n, j))
+    S_scratch, u_scratch = np.empty((n, n, j)), np.empty((n, n, j))
+    full = np.zeros(B, dtype=bool)
     rev, rows, Y = np.empty((B, n, j)), np.empty((B, n, j)), np.empty((B, n, j))
     r = np.empty((B, nj))
     va, tb = np.empty((B, n)), np.empty((B, n))
@@ -250,25 +251,23 @@ def _chunk(members: list[tuple], who: list[str], opts: dict[str, Any]) -> list[E
         gtol = np.maximum(min(1e-13, 1e-3 * tol), np.minimum(1e-6, 1e-4 * outer_res))
         w_hat = np.exp(log_w)
         exog = w_hat * wl + d1s
-        K.outer_step(active, log_w, log_P, gam, io, io_t, alpha, omega, u, theta, ptol, INNER_MAX,
-                     INNER_MEMORY, log_c, lp_chk, S, rev, rows, res_p, inner, exog, gtol, 40, 10,
-                     Y, r, Xf, gm_ok, d1s, va, tb, res_x)
+        K.outer_step(active, log_w, log_P, gam, io, alpha, omega, omega_u, tau, theta, ptol,
+                     INNER_MAX, INNER_MEMORY, log_c, lp_chk, e, inv, rev, rows, s_dom, res_p,
+                     inner, full, exog, gtol, 40, 10, Y, r, Xf, gm_ok, d1s, va, tb, res_x,
+                     S_scratch, u_scratch)
         inner_total += np.where(active, inner, 0)
         for k in np.flatnonzero(active & ~gm_ok).tolist():  # dense LU fallback, as solve does
-            rhs = (alpha * exog[k][:, None]).ravel()
-            x = eqs._dense_solve(S[k], rev[k], io, alpha, rhs)
-            tmp = np.empty(nj)
-            fused.apply_operator(x, S[k], rev[k], io_t, alpha, Y[k], tmp)
-            np.subtract(rhs, tmp, out=r[k])
-            Xf[k] = x
-            res_x[k] = fused.closing(X[k], Y[k], r[k], S[k], rows[k], gam, d1s[k], va[k], tb[k])
+            _dense_expenditure(k, full[k], log_w, log_P, gam, io, alpha, omega, omega_u, tau,
+                               theta, log_c, lp_chk, e, inv, rev, rows, exog, Y, r, Xf)
+            res_x[k] = fused.closing_factored(X[k], Y[k], r[k], s_dom[k], rows[k], gam, d1s[k],
+                                              va[k], tb[k])
         with np.errstate(invalid="ignore"):
             res_tb = np.max(np.abs(tb) / (w_hat * wl), axis=1)
         finite = np.isfinite(res_p) & np.isfinite(res_x) & np.isfinite(res_tb)
         active &= finite                                     # non-finite: failed (solve again)
         done = active & (res_p <= tol) & (res_x <= tol) & (res_tb <= tol)
         for k in np.flatnonzero(done).tolist():
-            out[k] = _member_result(k, members[k], taus[k], log_w, log_P, log_c, X, omega, theta,
+            out[k] = _member_result(k, members[k], tau[k].copy(), log_w, log_P, log_c, X, omega, theta,
                                     rev, res_p, res_x, res_tb, it, inner_total, tol, d1s, wl)
         active &= ~done
         go = np.flatnonzero(active)
@@ -283,12 +282,12 @@ def _chunk(members: list[tuple], who: list[str], opts: dict[str, Any]) -> list[E
                 base, d1k = members[k][0], d1s[k]
                 if jacobian is not None:
                     wj = jacobian if isinstance(jacobian, WageJacobian) else WageJacobian(jacobian)
-                    inv = bordered_inverse(wj, wl[k])
+                    inverse = bordered_inverse(wj, wl[k])
                 else:
-                    wj, inv = cached_inverse(base, d1k, kname)
-                newton[k] = inv is not None
-                if inv is not None:
-                    lu[k], wjs[k] = inv, wj
+                    wj, inverse = cached_inverse(base, d1k, kname)
+                newton[k] = inverse is not None
+                if inverse is not None:
+                    lu[k], wjs[k] = inverse, wj
                     beta_b[k], stored[k], has_prev[k] = 1.0, 0, False
         off = newton & active & (outer_res > 10.0 * newton_best)    # diverging: back to the
         if off.any():                                               # preconditioned fixed point
@@ -335,3 +334,27 @@ def _member_result(k: int, member: tuple, tau1: np.ndarray, log_w: np.ndarray, l
             float(res_tb[k]), it)
     return _finish(best, tau1, d1s[k].copy(), wl[k].copy(), tol, int(inner_total[k]),
                    time.perf_counter(), False, rev=(rev[k] * Xk).sum(axis=1))
+
+
+def _dense_expenditure(k: int, full: bool, log_w: np.ndarray, log_P: np.ndarray, gam: np.ndarray,
+                       io: np.ndarray, alpha: np.ndarray, omega: np.ndarray, omega_u: np.ndarray,
+                       tau: np.ndarray, theta: np.ndarray, log_c: np.ndarray, lp: np.ndarray,
+                       e: np.ndarray, inv: np.ndarray, rev: np.ndarray, rows: np.ndarray,
+                       exog: np.ndarray, Y: np.ndarray, r: np.ndarray, Xf: np.ndarray) -> None:
+    """Eq. (4) of member ``k`` by dense LU where GMRES failed, as FusedStep.expenditure does."""
+    from tradeshock.model import fused
+
+    n, j = alpha.shape
+    if full:                          # the sales in full again (the kernel's scratch is reused)
+        S = np.empty((n, n, j))
+        fused.shares(log_w[k], log_P[k], gam, io, omega[k], 1.0 / (1.0 + tau[k]), theta[k],
+                     log_c[k], lp[k], S, rev[k], rows[k])
+        W, ek, ik = S, np.ones((n, j)), np.ones((n, j))
+    else:
+        W, ek, ik = omega_u[k], e[k], inv[k]
+    b = (alpha * exog[k][:, None]).ravel()
+    x = eqs._dense_solve(W * ek[None, :, :] * ik[:, None, :], rev[k], io, alpha, b)
+    tmp = np.empty(n * j)
+    fused.apply_factored(x, W, ek, ik, rev[k], io, alpha, Y[k], np.empty((n, j)), tmp)
+    np.subtract(b, tmp, out=r[k])
+    Xf[k] = x
