@@ -18,9 +18,10 @@ import numpy as np
 from tradeshock.model.fused import (
     _jit,
     _solve_small,
+    all_sectors,
     closing_factored,
     gmres_factored,
-    price_loop,
+    price_loop_runs,
     shares,
     shares_factored,
 )
@@ -92,13 +93,15 @@ def anderson(active, x, f, beta, stored, has_prev, x_prev, f_prev, dX, dF, out):
 
 
 @_jit
-def outer_step(active, log_w, log_P, gam, io, alpha, omega, omega_u, tariffs_new, theta, ptol,
-               inner_max, inner_memory, log_c, lp, e, inv, rev, rows, s_dom, res_p, inner, full,
-               exog, gtol, restart, max_restarts, Y, r, X, ok, d1, va, tb, res_x, S, u):
+def outer_step(active, log_w, log_P, gam, io, alpha, omega, omega_u, tariffs_new, theta, runs,
+               n_runs, ptol, inner_max, inner_memory, log_c, lp, e, inv, rev, rows, s_dom, res_p,
+               inner, full, exog, gtol, restart, max_restarts, Y, r, X, ok, d1, va, tb, res_x,
+               S, u):
     """One outer step's arithmetic of every active member, member after member.
 
     As :class:`~tradeshock.model.kernels.FusedStep` does it for one solve: the inner price
-    loop from ``log_P`` (overwritten by its result; steps into ``inner``); shares and operator
+    loop from ``log_P`` (overwritten by its result; steps into ``inner``), over member b's runs
+    of traded sectors ``runs[b, :n_runs[b]]`` (:func:`fused.traded_runs`); shares and operator
     parts at it with the sales per dollar in factored form, ω/(1+τ') (``omega_u``) times the
     supplier and buyer vectors ``e`` and ``inv``; only where a price-index row underflowed
     (``full[b]``) the sales are built in full, by :func:`fused.shares`, in the scratch ``S``
@@ -111,15 +114,17 @@ def outer_step(active, log_w, log_P, gam, io, alpha, omega, omega_u, tariffs_new
     n, j = alpha.shape
     rhs = np.empty(n * j)
     ones = np.ones((n, j))
+    every = all_sectors(j)
     for b in range(active.size):
         if not active[b]:
             continue
-        lpb, k = price_loop(log_w[b], log_P[b], gam, io, omega[b], theta[b], ptol[b], inner_max,
-                            inner_memory)
+        rb = runs[b, :n_runs[b]]
+        lpb, k = price_loop_runs(log_w[b], log_P[b], gam, io, omega[b], theta[b], ptol[b],
+                                 inner_max, inner_memory, rb)
         log_P[b] = lpb
         inner[b] = k
         res, bad = shares_factored(log_w[b], log_P[b], gam, io, omega[b], omega_u[b], theta[b],
-                                   log_c[b], lp[b], e[b], inv[b], rev[b], rows[b], s_dom[b])
+                                   log_c[b], lp[b], e[b], inv[b], rev[b], rows[b], s_dom[b], rb)
         full[b] = bad > 0
         for a in range(n):
             for q in range(j):
@@ -136,10 +141,10 @@ def outer_step(active, log_w, log_P, gam, io, alpha, omega, omega_u, tariffs_new
                 for q in range(j):
                     s_dom[b, a, q] = S[a, a, q]
             x, good = gmres_factored(S, ones, ones, rev[b], io, alpha, rhs, X[b], gtol[b],
-                                     restart, max_restarts, Y[b], r[b])
+                                     restart, max_restarts, Y[b], r[b], every)
         else:
             x, good = gmres_factored(omega_u[b], e[b], inv[b], rev[b], io, alpha, rhs, X[b],
-                                     gtol[b], restart, max_restarts, Y[b], r[b])
+                                     gtol[b], restart, max_restarts, Y[b], r[b], rb)
         res_p[b] = res
         X[b] = x
         ok[b] = good

@@ -198,6 +198,7 @@ def _chunk(members: list[tuple], who: list[str], opts: dict[str, Any]) -> list[E
     log_w, log_P, X = np.empty((B, n)), np.empty((B, n, j)), np.empty((B, n, j))
     precond = np.ones((B, n))
     newton = np.zeros(B, dtype=bool)
+    runs: list[np.ndarray] = []
     for k, (base, tau_in, dhat_in, d_in, st) in enumerate(members):
         try:
             tau1, dhat, d1 = shock_inputs(base, tau_in, dhat_in, d_in)
@@ -206,6 +207,7 @@ def _chunk(members: list[tuple], who: list[str], opts: dict[str, Any]) -> list[E
             raise type(exc)(f"{who[k]}: {exc}") from exc
         tau[k] = tau1
         fused.scaled_weights(omega[k], tau[k], omega_u[k])               # ω/(1+τ')
+        runs.append(fused.traded_runs(omega[k]))             # sectors with foreign suppliers
         del tau1, dhat
         theta[k], wl[k], d1s[k] = base.theta, base.value_added, d1
         log_w[k], log_P[k], X[k] = _starting_point(base, st, base.value_added)
@@ -213,6 +215,10 @@ def _chunk(members: list[tuple], who: list[str], opts: dict[str, Any]) -> list[E
             precond[k] = _wage_preconditioner(base)
         newton[k] = jacobian is not None or method == "newton" or (
             method == "auto" and base.resolved and n <= AUTO_MAX_COUNTRIES)
+    n_runs = np.array([len(rr) for rr in runs], dtype=np.int64)
+    runs_b = np.zeros((B, max(1, int(n_runs.max())), 2), dtype=np.int64)
+    for k, rr in enumerate(runs):
+        runs_b[k, :len(rr)] = rr
     wl_total = wl.sum(axis=1)
     log_wl = np.log(wl)
 
@@ -251,14 +257,14 @@ def _chunk(members: list[tuple], who: list[str], opts: dict[str, Any]) -> list[E
         gtol = np.maximum(min(1e-13, 1e-3 * tol), np.minimum(1e-6, 1e-4 * outer_res))
         w_hat = np.exp(log_w)
         exog = w_hat * wl + d1s
-        K.outer_step(active, log_w, log_P, gam, io, alpha, omega, omega_u, tau, theta, ptol,
-                     INNER_MAX, INNER_MEMORY, log_c, lp_chk, e, inv, rev, rows, s_dom, res_p,
-                     inner, full, exog, gtol, 40, 10, Y, r, Xf, gm_ok, d1s, va, tb, res_x,
-                     S_scratch, u_scratch)
+        K.outer_step(active, log_w, log_P, gam, io, alpha, omega, omega_u, tau, theta, runs_b,
+                     n_runs, ptol, INNER_MAX, INNER_MEMORY, log_c, lp_chk, e, inv, rev, rows,
+                     s_dom, res_p, inner, full, exog, gtol, 40, 10, Y, r, Xf, gm_ok, d1s, va, tb,
+                     res_x, S_scratch, u_scratch)
         inner_total += np.where(active, inner, 0)
         for k in np.flatnonzero(active & ~gm_ok).tolist():  # dense LU fallback, as solve does
             _dense_expenditure(k, full[k], log_w, log_P, gam, io, alpha, omega, omega_u, tau,
-                               theta, log_c, lp_chk, e, inv, rev, rows, exog, Y, r, Xf)
+                               theta, runs[k], log_c, lp_chk, e, inv, rev, rows, exog, Y, r, Xf)
             res_x[k] = fused.closing_factored(X[k], Y[k], r[k], s_dom[k], rows[k], gam, d1s[k],
                                               va[k], tb[k])
         with np.errstate(invalid="ignore"):
@@ -338,7 +344,8 @@ def _member_result(k: int, member: tuple, tau1: np.ndarray, log_w: np.ndarray, l
 
 def _dense_expenditure(k: int, full: bool, log_w: np.ndarray, log_P: np.ndarray, gam: np.ndarray,
                        io: np.ndarray, alpha: np.ndarray, omega: np.ndarray, omega_u: np.ndarray,
-                       tau: np.ndarray, theta: np.ndarray, log_c: np.ndarray, lp: np.ndarray,
+                       tau: np.ndarray, theta: np.ndarray, runs: np.ndarray, log_c: np.ndarray,
+                       lp: np.ndarray,
                        e: np.ndarray, inv: np.ndarray, rev: np.ndarray, rows: np.ndarray,
                        exog: np.ndarray, Y: np.ndarray, r: np.ndarray, Xf: np.ndarray) -> None:
     """Eq. (4) of member ``k`` by dense LU where GMRES failed, as FusedStep.expenditure does."""
@@ -349,12 +356,12 @@ def _dense_expenditure(k: int, full: bool, log_w: np.ndarray, log_P: np.ndarray,
         S = np.empty((n, n, j))
         fused.shares(log_w[k], log_P[k], gam, io, omega[k], 1.0 / (1.0 + tau[k]), theta[k],
                      log_c[k], lp[k], S, rev[k], rows[k])
-        W, ek, ik = S, np.ones((n, j)), np.ones((n, j))
+        W, ek, ik, rk = S, np.ones((n, j)), np.ones((n, j)), fused.all_sectors(j)
     else:
-        W, ek, ik = omega_u[k], e[k], inv[k]
+        W, ek, ik, rk = omega_u[k], e[k], inv[k], runs
     b = (alpha * exog[k][:, None]).ravel()
     x = eqs._dense_solve(W * ek[None, :, :] * ik[:, None, :], rev[k], io, alpha, b)
     tmp = np.empty(n * j)
-    fused.apply_factored(x, W, ek, ik, rev[k], io, alpha, Y[k], np.empty((n, j)), tmp)
+    fused.apply_factored(x, W, ek, ik, rev[k], io, alpha, Y[k], np.empty((n, j)), tmp, rk)
     np.subtract(b, tmp, out=r[k])
     Xf[k] = x
