@@ -42,3 +42,20 @@ def test_time_limit_queue_limit_and_joining():
         assert info["timeouts"] >= 1 and info["restarts"] >= 1 and info["rejected"] == 1
     finally:
         pool.close()
+
+
+def test_target_task_on_a_base_scenario_is_the_python_api():
+    # the Strategy page's target job names its base scenario; the search must start from the
+    # whole scenario (its EV quota included), exactly as solve_target does
+    from tradeshock.analysis.targets import Lever, solve_target
+    from tradeshock.app.worker import TASKS
+    from tradeshock.world import load_world
+
+    payload = {"country": "CAN", "target": "exports x1.0", "lever": "trade_cost", "partners": ["CHN"],
+               "base": "canada-china-deal-2026"}
+    got = TASKS["target"](payload, lambda text: None)
+    ref = solve_target(load_world("default"), "CAN", "exports x1.0", Lever("trade_cost", ("CHN",)),
+                       base="canada-china-deal-2026")
+    assert got.start == pytest.approx(ref.start, rel=1e-12)
+    assert got.value == pytest.approx(ref.value, rel=1e-9) and got.reached
+    assert got.result.meta["quotas"] and got.result.meta["quotas"] == ref.result.meta["quotas"]

@@ -36,6 +36,7 @@ import pandas as pd
 
 from tradeshock.errors import ConvergenceError, ScenarioError, ShockError, did_you_mean
 from tradeshock.resolve import Deficits, check_deficits, scenario_deficits
+from tradeshock.scenario import load_scenario
 from tradeshock.shock import Shock
 from tradeshock.world import World
 
@@ -498,7 +499,7 @@ def _base_shock(world: World, base: Any, deficits: str | None) -> tuple[Shock, D
         shock = Shock(world) if base is None else base
         shock.check_fits(world)
         return shock, check_deficits(deficits or "fixed")
-    scenario = _load(base)
+    scenario = load_scenario(base)
     compiled: Shock = scenario.to_shock(world)
     return compiled, check_deficits(deficits) if deficits else scenario_deficits(scenario)
 
@@ -684,12 +685,6 @@ def _search(evaluate: Callable[[float], float], lever: Lever, target: Target, m0
     return to_s(x), True
 
 
-def _load(sc: Any) -> Any:
-    from tradeshock.analysis.attribution import load_scenario
-
-    return load_scenario(sc)
-
-
 def _brent(f: Callable[[float], float], a: float, b: float, fa: float, fb: float,
            ok: Callable[[float], bool], max_iter: int = 60) -> float:
     """Brent's root finder on a bracket [a, b] with f(a), f(b) of opposite signs.
@@ -756,7 +751,7 @@ def target_progress(world: World | str, country: str, target: str | Mapping[str,
     overrides the treatment; by default each scenario is solved with its own
     ``settings.deficits`` (as :func:`tradeshock.simulate` would) and a Shock with ``fixed``.
     """
-    from tradeshock.analysis.attribution import load_scenario, solve_batch
+    from tradeshock.analysis.attribution import solve_batch
     from tradeshock.world import load_world
 
     if isinstance(world, str):

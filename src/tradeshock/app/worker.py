@@ -22,8 +22,7 @@ Stage = Callable[[str], None]
 def _scenario(payload: dict[str, Any]) -> Any:
     """The Scenario of a payload: a shipped name or a mapping (validated like a file)."""
     from tradeshock.app.service import SOURCE
-    from tradeshock.runner import load_scenario
-    from tradeshock.scenario import Scenario
+    from tradeshock.scenario import Scenario, load_scenario
 
     if "scenario_dict" in payload:
         return Scenario.from_dict(payload["scenario_dict"], source=SOURCE)
@@ -88,11 +87,7 @@ def task_target(payload: dict[str, Any], stage: Stage) -> Any:
 
     lever = Lever(payload.get("lever", "trade_cost"), tuple(payload["partners"]))
     stage(f"searching the {lever.kind.replace('_', ' ')} lever for “{payload['target']}”")
-    base = payload.get("base") or None
-    if base:
-        from tradeshock.runner import load_scenario
-
-        base = load_scenario(str(base))
+    base = str(payload["base"]) if payload.get("base") else None  # a shipped name, loaded there
     return solve_target(
         load_world("default"), payload.get("country", "CAN"), payload["target"], lever, base=base
     )
