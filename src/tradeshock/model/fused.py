@@ -27,8 +27,8 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["input_cost", "price_loop", "price_loop_runs", "traded_runs", "all_sectors",
-           "log_price_index", "log_price_index_runs", "shares", "shares_factored", "scaled_weights", "trade_shares",
+__all__ = ["input_cost", "price_loop", "price_loop_traded", "traded_sectors",
+           "log_price_index", "log_price_index_traded", "shares", "shares_factored", "scaled_weights", "trade_shares",
            "apply_operator", "apply_factored", "gmres", "gmres_factored", "closing",
            "closing_factored", "shock_weights"]
 
@@ -109,25 +109,15 @@ def _lse_row(a, q, log_c, omega, theta, col):
 @_jit
 def log_price_index(log_c, omega, theta, out, e, shift, s, col):
     """Eq. (2) only into ``out`` (N, J): the inner loop's step. ``e``, ``shift``, ``s``, ``col`` scratch."""
-    log_price_index_runs(log_c, omega, theta, out, e, shift, s, col, all_sectors(log_c.shape[1]))
+    log_price_index_traded(log_c, omega, theta, out, e, shift, s, col, log_c.shape[1])
 
 
 @_jit
-def all_sectors(j):
-    """The sector runs of a world where every sector may be traded: one run, [0, J)."""
-    runs = np.empty((1, 2), dtype=np.int64)
-    runs[0, 0] = 0
-    runs[0, 1] = j
-    return runs
+def log_price_index_traded(log_c, omega, theta, out, e, shift, s, col, jt):
+    """:func:`log_price_index` reading foreign weights only in sectors below ``jt``.
 
-
-@_jit
-def log_price_index_runs(log_c, omega, theta, out, e, shift, s, col, runs):
-    """:func:`log_price_index` reading foreign weights only in the sector ``runs`` (R, 2).
-
-    ``runs`` are half-open ranges [q0, q1) covering every sector with a positive weight on a
-    foreign supplier (see :func:`traded_runs`); elsewhere ω_ni = 0 for i ≠ n, so skipping those
-    entries changes no sum.
+    ``jt``: :func:`traded_sectors` (sectors from ``jt`` on have ω_ni = 0 for i ≠ n, so
+    skipping them changes no sum).
     """
     n, j = log_c.shape
     _shifted_exp(log_c, theta, e, shift)
@@ -135,14 +125,9 @@ def log_price_index_runs(log_c, omega, theta, out, e, shift, s, col, runs):
         for q in range(j):
             s[q] = 0.0
         for i in range(n):
-            om_i, e_i = omega[a, i], e[i]
-            if i == a:
-                for q in range(j):
-                    s[q] += om_i[q] * e_i[q]
-                continue
-            for r in range(runs.shape[0]):
-                for q in range(runs[r, 0], runs[r, 1]):
-                    s[q] += om_i[q] * e_i[q]
+            lim = j if i == a else jt                 # a plain range: the loop vectorises
+            for q in range(lim):
+                s[q] += omega[a, i, q] * e[i, q]
         for q in range(j):
             v = s[q]
             if v > 0 and v < np.inf:
@@ -152,35 +137,25 @@ def log_price_index_runs(log_c, omega, theta, out, e, shift, s, col, runs):
 
 
 @_jit
-def traded_runs(omega):
-    """Runs [q0, q1) (R, 2) of consecutive sectors with some positive weight on a foreign supplier.
+def traded_sectors(omega):
+    """1 + the last sector with a positive weight on a foreign supplier (0 if none).
 
-    Sectors outside them (non-tradables: ω_ni = 0 for every i ≠ n) are skipped by the kernels'
-    foreign loops. With every sector traded this is one run, [0, J).
+    Sectors from there on (non-tradables listed last, as in most input-output tables) have
+    ω_ni = 0 for every i ≠ n, so the kernels' foreign loops stop there; with a traded last
+    sector this is J and nothing is skipped.
     """
     n, _, j = omega.shape
-    traded = np.zeros(j, dtype=np.bool_)
+    jt = 0
     for a in range(n):
         for i in range(n):
             if i == a:
                 continue
             o = omega[a, i]
-            for q in range(j):
+            for q in range(j - 1, jt - 1, -1):
                 if o[q] != 0.0:
-                    traded[q] = True
-    count = 0
-    for q in range(j):
-        if traded[q] and (q == 0 or not traded[q - 1]):
-            count += 1
-    runs = np.empty((count, 2), dtype=np.int64)
-    r = -1
-    for q in range(j):
-        if traded[q]:
-            if q == 0 or not traded[q - 1]:
-                r += 1
-                runs[r, 0] = q
-            runs[r, 1] = q + 1
-    return runs
+                    jt = q + 1
+                    break
+    return jt
 
 
 @_jit
@@ -218,14 +193,14 @@ def _solve_small(g, rhs, out):
 
 
 @_jit
-def price_loop_runs(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memory, runs):
+def price_loop_traded(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memory, jt):
     """The inner loop: iterate (1)–(2) on ln P̂ from ``log_P0`` with Anderson mixing (β = 1).
 
     Same scheme as :class:`~tradeshock.model.anderson.Anderson` (type II, ``memory`` past
     differences, the normal equations regularised by 1e-12 relative on the diagonal; a
     singular or non-finite step restarts the history). Stops when max |G(ln P̂) − ln P̂| ≤
-    ``tol`` (or on NaN). Returns (G(ln P̂) at the last iterate, iterations). ``runs``: see
-    :func:`log_price_index_runs`.
+    ``tol`` (or on NaN). Returns (G(ln P̂) at the last iterate, iterations). ``jt``: see
+    :func:`log_price_index_traded`.
     """
     n, j = gam.shape
     nj = n * j
@@ -251,7 +226,7 @@ def price_loop_runs(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memory,
     lpf = lp.reshape(nj)
     for it in range(1, max_iter + 1):
         input_cost(log_w, x.reshape((n, j)), gam, io, lc)
-        log_price_index_runs(lc, omega, theta, lp, e, shift, s, col, runs)
+        log_price_index_traded(lc, omega, theta, lp, e, shift, s, col, jt)
         fmax = 0.0
         for t in range(nj):
             f[t] = lpf[t] - x[t]
@@ -310,9 +285,9 @@ def price_loop_runs(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memory,
 
 @_jit
 def price_loop(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memory):
-    """:func:`price_loop_runs` over all sectors."""
-    return price_loop_runs(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memory,
-                           all_sectors(gam.shape[1]))
+    """:func:`price_loop_traded` over all sectors."""
+    return price_loop_traded(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memory,
+                             gam.shape[1])
 
 
 @_jit
@@ -456,13 +431,13 @@ def _norm(v):
 
 
 @_jit
-def apply_factored(x, W, e, inv, rev, io, alpha, Y, z, out, runs):
+def apply_factored(x, W, e, inv, rev, io, alpha, Y, z, out, jt):
     """``out`` = x − A x for eq. (4) with the sales in factored form S_ni^k = W_ni^k e_i^k inv_n^k.
 
     With W = ω/(1+τ'), e the shifted exponentials and inv = 1/Σ_i ω e of :func:`shares_factored`,
     S is π'/(1+τ') without being stored: one pass over W per product. ``Y`` = gross output
     Σ_n S_ni^k x_n^k; ``z`` (N, J) scratch; x, out flat (N·J); ``io[n, k, j]`` = γ_n^{k,j}.
-    (W = S and e = inv = 1 is the plain operator.) ``runs``: see :func:`log_price_index_runs`.
+    (W = S and e = inv = 1 is the plain operator.) ``jt``: see :func:`log_price_index_traded`.
     """
     n, j = alpha.shape
     xm = x.reshape((n, j))
@@ -475,13 +450,9 @@ def apply_factored(x, W, e, inv, rev, io, alpha, Y, z, out, runs):
         z_a = z[a]
         for i in range(n):
             w_ai, y_i = W[a, i], Y[i]
-            if i == a:
-                for k in range(j):
-                    y_i[k] += w_ai[k] * z_a[k]
-                continue
-            for r in range(runs.shape[0]):
-                for k in range(runs[r, 0], runs[r, 1]):
-                    y_i[k] += w_ai[k] * z_a[k]
+            lim = j if i == a else jt
+            for k in range(lim):
+                y_i[k] += w_ai[k] * z_a[k]
     for a in range(n):
         y_a, e_a = Y[a], e[a]
         for k in range(j):
@@ -499,7 +470,7 @@ def apply_factored(x, W, e, inv, rev, io, alpha, Y, z, out, runs):
 
 @_jit
 def gmres_factored(W, e, inv, rev, io, alpha, b, x0, rtol, restart, max_restarts, Y, r,
-                   runs):
+                   jt):
     """Restarted GMRES (CGS2, Givens) for (I − A) x = b, as :func:`equations.gmres`, with
     the sales in the factored form S = W · e · inv of :func:`apply_factored`.
 
@@ -512,7 +483,7 @@ def gmres_factored(W, e, inv, rev, io, alpha, b, x0, rtol, restart, max_restarts
     if bnorm == 0:
         x = np.zeros(nj)
         z = np.empty((n, j))
-        apply_factored(x, W, e, inv, rev, io, alpha, Y, z, r, runs)
+        apply_factored(x, W, e, inv, rev, io, alpha, Y, z, r, jt)
         r[:] = b
         return x, True
     x = x0.copy()
@@ -528,7 +499,7 @@ def gmres_factored(W, e, inv, rev, io, alpha, b, x0, rtol, restart, max_restarts
     h2 = np.zeros(restart + 1)
     y = np.zeros(restart)
     for _ in range(max_restarts):
-        apply_factored(x, W, e, inv, rev, io, alpha, Y, z, tmp, runs)
+        apply_factored(x, W, e, inv, rev, io, alpha, Y, z, tmp, jt)
         for t in range(nj):
             r[t] = b[t] - tmp[t]
         beta = _norm(r)
@@ -546,7 +517,7 @@ def gmres_factored(W, e, inv, rev, io, alpha, b, x0, rtol, restart, max_restarts
         k_used = restart
         for k in range(restart):
             w = V[k + 1]                                  # built in place
-            apply_factored(V[k], W, e, inv, rev, io, alpha, Ys, z, w, runs)
+            apply_factored(V[k], W, e, inv, rev, io, alpha, Ys, z, w, jt)
             for p in range(k + 1):                        # classical Gram–Schmidt, twice
                 acc = 0.0
                 for t in range(nj):
@@ -591,7 +562,7 @@ def gmres_factored(W, e, inv, rev, io, alpha, b, x0, rtol, restart, max_restarts
         for p in range(k_used):
             for t in range(nj):
                 x[t] += V[p, t] * y[p]
-    apply_factored(x, W, e, inv, rev, io, alpha, Y, z, tmp, runs)
+    apply_factored(x, W, e, inv, rev, io, alpha, Y, z, tmp, jt)
     for t in range(nj):
         r[t] = b[t] - tmp[t]
     return x, _norm(r) <= max(rtol, 1e-12) * bnorm
@@ -607,8 +578,7 @@ def gmres(S, rev, io_t, alpha, b, x0, rtol, restart, max_restarts, Y, r):
     n, j = alpha.shape
     ones = np.ones((n, j))
     io = np.ascontiguousarray(io_t.transpose(0, 2, 1))
-    return gmres_factored(S, ones, ones, rev, io, alpha, b, x0, rtol, restart, max_restarts, Y, r,
-                          all_sectors(j))
+    return gmres_factored(S, ones, ones, rev, io, alpha, b, x0, rtol, restart, max_restarts, Y, r, j)
 
 
 @_jit
@@ -645,15 +615,15 @@ def closing(X, Y, r, S, rows, gam, d1, va_new, tb):
 
 @_jit
 def shares_factored(log_w, log_P, gam, io, omega, omega_u, theta, log_c, lp, e, inv, rev, rows,
-                    s_dom, runs):
+                    s_dom, jt):
     """As :func:`shares`, but the sales are left in factored form (see :func:`apply_factored`).
 
     ``omega_u`` = ω/(1+τ'). Writes ln ĉ, G(ln P̂), the shifted exponentials ``e`` (N, J),
     ``inv`` = 1/Σ_i ω e, revenue and sales per dollar r, Σ_i S and the domestic sales per
     dollar ``s_dom`` = S_nn (N, J), reading ω and ω/(1+τ') once and writing no N × N × J
     array. Returns (price residual, rows that underflowed): with any, the caller uses
-    :func:`shares`, whose per-row log-sum-exp needs the sales stored in full. ``runs``: see
-    :func:`log_price_index_runs`.
+    :func:`shares`, whose per-row log-sum-exp needs the sales stored in full. ``jt``: see
+    :func:`log_price_index_traded`.
     """
     n, j = gam.shape
     input_cost(log_w, log_P, gam, io, log_c)
@@ -671,21 +641,13 @@ def shares_factored(log_w, log_P, gam, io, omega, omega_u, theta, log_c, lp, e, 
             st[q] = 0.0
         for i in range(n):
             om_i, ou_i, e_i = omega[a, i], omega_u[a, i], e[i]
-            if i == a:
-                for q in range(j):
-                    v = om_i[q] * e_i[q]
-                    vu = ou_i[q] * e_i[q]
-                    s[q] += v
-                    su[q] += vu
-                    st[q] += v - vu
-                continue
-            for r in range(runs.shape[0]):
-                for q in range(runs[r, 0], runs[r, 1]):
-                    v = om_i[q] * e_i[q]
-                    vu = ou_i[q] * e_i[q]
-                    s[q] += v
-                    su[q] += vu
-                    st[q] += v - vu
+            lim = j if i == a else jt
+            for q in range(lim):
+                v = om_i[q] * e_i[q]
+                vu = ou_i[q] * e_i[q]
+                s[q] += v
+                su[q] += vu
+                st[q] += v - vu
         for q in range(j):
             v = s[q]
             if v > 0 and v < np.inf:
