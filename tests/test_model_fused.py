@@ -228,21 +228,22 @@ def test_fused_shock_weights_equal_numpy_and_raise_the_same_errors():
 
 
 def test_kernels_skip_non_traded_sectors_without_changing_sums():
-    """Trailing sectors with no foreign weight (non-tradables) are left out of the foreign loops."""
+    """Sectors with no foreign weight (non-tradables) are left out of the foreign loops."""
     rng = np.random.default_rng(4)
     n, j = 5, 6
     w = rng.uniform(0.1, 1.0, (n, n, j))
     foreign = ~np.eye(n, dtype=bool)
     for q in (1, 4, 5):                                  # non-traded: home weight only
         w[:, :, q][foreign] = 0.0
-    assert fused.traded_sectors(w) == 4                  # sector 1 is inside the loop range
-    assert fused.traded_sectors(np.ones((3, 3, 2))) == 2
-    assert fused.traded_sectors(np.ones((1, 1, 2))) == 0
+    runs = fused.traded_runs(w)
+    assert runs.tolist() == [[0, 1], [2, 4]]
+    assert fused.traded_runs(np.ones((3, 3, 2))).tolist() == [[0, 2]]
+    assert fused.traded_runs(np.ones((1, 1, 2))).shape == (0, 2)
     log_c = rng.normal(0.0, 0.1, (n, j))
     theta = rng.uniform(2.0, 8.0, j)
     scratch = (np.empty((n, j)), np.empty(j), np.empty(j), np.empty(n))
     got, want = np.empty((n, j)), np.empty((n, j))
-    fused.log_price_index_traded(log_c, w, theta, got, *scratch, 4)
+    fused.log_price_index_runs(log_c, w, theta, got, *scratch, runs)
     fused.log_price_index(log_c, w, theta, want, *scratch)
     np.testing.assert_allclose(got, want, rtol=1e-15)
     np.testing.assert_allclose(got, equations.price_index(log_c, w, theta)[0], rtol=1e-13)

@@ -27,8 +27,8 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["input_cost", "price_loop", "price_loop_traded", "traded_sectors",
-           "log_price_index", "log_price_index_traded", "shares", "shares_factored", "scaled_weights", "trade_shares",
+__all__ = ["input_cost", "price_loop", "price_loop_runs", "traded_runs", "all_sectors",
+           "log_price_index", "log_price_index_runs", "shares", "shares_factored", "scaled_weights", "trade_shares",
            "apply_operator", "apply_factored", "gmres", "gmres_factored", "closing",
            "closing_factored", "shock_weights"]
 
@@ -109,17 +109,18 @@ def _lse_row(a, q, log_c, omega, theta, col):
 @_jit
 def log_price_index(log_c, omega, theta, out, e, shift, s, col):
     """Eq. (2) only into ``out`` (N, J): the inner loop's step. ``e``, ``shift``, ``s``, ``col`` scratch."""
-    log_price_index_traded(log_c, omega, theta, out, e, shift, s, col, log_c.shape[1])
+    log_price_index_runs(log_c, omega, theta, out, e, shift, s, col, all_sectors(log_c.shape[1]))
 
 
 @_jit
-def log_price_index_traded(log_c, omega, theta, out, e, shift, s, col, jt):
-    """:func:`log_price_index` reading foreign weights only in sectors below ``jt``.
+def log_price_index_runs(log_c, omega, theta, out, e, shift, s, col, runs):
+    """:func:`log_price_index` reading foreign weights only up to the last of the traded ``runs``.
 
-    ``jt``: :func:`traded_sectors` (sectors from ``jt`` on have ω_ni = 0 for i ≠ n, so
-    skipping them changes no sum).
+    ``runs`` (R, 2): :func:`traded_runs` (elsewhere ω_ni = 0 for i ≠ n, so skipping those
+    entries changes no sum; see :func:`_limit`).
     """
     n, j = log_c.shape
+    jt = _limit(runs)
     _shifted_exp(log_c, theta, e, shift)
     for a in range(n):
         for q in range(j):
@@ -137,25 +138,56 @@ def log_price_index_traded(log_c, omega, theta, out, e, shift, s, col, jt):
 
 
 @_jit
-def traded_sectors(omega):
-    """1 + the last sector with a positive weight on a foreign supplier (0 if none).
+def all_sectors(j):
+    """The sector runs of a world where every sector may be traded: one run, [0, J)."""
+    runs = np.empty((1, 2), dtype=np.int64)
+    runs[0, 0] = 0
+    runs[0, 1] = j
+    return runs
 
-    Sectors from there on (non-tradables listed last, as in most input-output tables) have
-    ω_ni = 0 for every i ≠ n, so the kernels' foreign loops stop there; with a traded last
-    sector this is J and nothing is skipped.
+
+@_jit
+def traded_runs(omega):
+    """Runs [q0, q1) (R, 2) of consecutive sectors with some positive weight on a foreign supplier.
+
+    Sectors outside them (non-tradables: ω_ni = 0 for every i ≠ n) need no foreign loop.
+    With every sector traded this is one run, [0, J).
     """
     n, _, j = omega.shape
-    jt = 0
+    traded = np.zeros(j, dtype=np.bool_)
     for a in range(n):
         for i in range(n):
             if i == a:
                 continue
             o = omega[a, i]
-            for q in range(j - 1, jt - 1, -1):
+            for q in range(j):
                 if o[q] != 0.0:
-                    jt = q + 1
-                    break
-    return jt
+                    traded[q] = True
+    count = 0
+    for q in range(j):
+        if traded[q] and (q == 0 or not traded[q - 1]):
+            count += 1
+    runs = np.empty((count, 2), dtype=np.int64)
+    r = -1
+    for q in range(j):
+        if traded[q]:
+            if q == 0 or not traded[q - 1]:
+                r += 1
+                runs[r, 0] = q
+            runs[r, 1] = q + 1
+    return runs
+
+
+@_jit
+def _limit(runs):
+    """Where the foreign loops stop: the end of the last traded run (0 if none).
+
+    One plain loop bound (sectors in gaps between runs have zero foreign weight, so including
+    them changes no sum): loop bounds read from the runs inside the loop kept LLVM from
+    vectorising, which made the passes about 4x slower.
+    """
+    r = runs.shape[0]
+    return runs[r - 1, 1] if r > 0 else 0
 
 
 @_jit
@@ -193,14 +225,14 @@ def _solve_small(g, rhs, out):
 
 
 @_jit
-def price_loop_traded(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memory, jt):
+def price_loop_runs(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memory, runs):
     """The inner loop: iterate (1)–(2) on ln P̂ from ``log_P0`` with Anderson mixing (β = 1).
 
     Same scheme as :class:`~tradeshock.model.anderson.Anderson` (type II, ``memory`` past
     differences, the normal equations regularised by 1e-12 relative on the diagonal; a
     singular or non-finite step restarts the history). Stops when max |G(ln P̂) − ln P̂| ≤
-    ``tol`` (or on NaN). Returns (G(ln P̂) at the last iterate, iterations). ``jt``: see
-    :func:`log_price_index_traded`.
+    ``tol`` (or on NaN). Returns (G(ln P̂) at the last iterate, iterations). ``runs``: see
+    :func:`log_price_index_runs`.
     """
     n, j = gam.shape
     nj = n * j
@@ -226,7 +258,7 @@ def price_loop_traded(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memor
     lpf = lp.reshape(nj)
     for it in range(1, max_iter + 1):
         input_cost(log_w, x.reshape((n, j)), gam, io, lc)
-        log_price_index_traded(lc, omega, theta, lp, e, shift, s, col, jt)
+        log_price_index_runs(lc, omega, theta, lp, e, shift, s, col, runs)
         fmax = 0.0
         for t in range(nj):
             f[t] = lpf[t] - x[t]
@@ -285,9 +317,9 @@ def price_loop_traded(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memor
 
 @_jit
 def price_loop(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memory):
-    """:func:`price_loop_traded` over all sectors."""
-    return price_loop_traded(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memory,
-                             gam.shape[1])
+    """:func:`price_loop_runs` over all sectors."""
+    return price_loop_runs(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memory,
+                           all_sectors(gam.shape[1]))
 
 
 @_jit
@@ -431,15 +463,16 @@ def _norm(v):
 
 
 @_jit
-def apply_factored(x, W, e, inv, rev, io, alpha, Y, z, out, jt):
+def apply_factored(x, W, e, inv, rev, io, alpha, Y, z, out, runs):
     """``out`` = x − A x for eq. (4) with the sales in factored form S_ni^k = W_ni^k e_i^k inv_n^k.
 
     With W = ω/(1+τ'), e the shifted exponentials and inv = 1/Σ_i ω e of :func:`shares_factored`,
     S is π'/(1+τ') without being stored: one pass over W per product. ``Y`` = gross output
     Σ_n S_ni^k x_n^k; ``z`` (N, J) scratch; x, out flat (N·J); ``io[n, k, j]`` = γ_n^{k,j}.
-    (W = S and e = inv = 1 is the plain operator.) ``jt``: see :func:`log_price_index_traded`.
+    (W = S and e = inv = 1 is the plain operator.) ``runs``: see :func:`log_price_index_runs`.
     """
     n, j = alpha.shape
+    jt = _limit(runs)
     xm = x.reshape((n, j))
     om = out.reshape((n, j))
     for a in range(n):
@@ -470,7 +503,7 @@ def apply_factored(x, W, e, inv, rev, io, alpha, Y, z, out, jt):
 
 @_jit
 def gmres_factored(W, e, inv, rev, io, alpha, b, x0, rtol, restart, max_restarts, Y, r,
-                   jt):
+                   runs):
     """Restarted GMRES (CGS2, Givens) for (I − A) x = b, as :func:`equations.gmres`, with
     the sales in the factored form S = W · e · inv of :func:`apply_factored`.
 
@@ -483,7 +516,7 @@ def gmres_factored(W, e, inv, rev, io, alpha, b, x0, rtol, restart, max_restarts
     if bnorm == 0:
         x = np.zeros(nj)
         z = np.empty((n, j))
-        apply_factored(x, W, e, inv, rev, io, alpha, Y, z, r, jt)
+        apply_factored(x, W, e, inv, rev, io, alpha, Y, z, r, runs)
         r[:] = b
         return x, True
     x = x0.copy()
@@ -499,7 +532,7 @@ def gmres_factored(W, e, inv, rev, io, alpha, b, x0, rtol, restart, max_restarts
     h2 = np.zeros(restart + 1)
     y = np.zeros(restart)
     for _ in range(max_restarts):
-        apply_factored(x, W, e, inv, rev, io, alpha, Y, z, tmp, jt)
+        apply_factored(x, W, e, inv, rev, io, alpha, Y, z, tmp, runs)
         for t in range(nj):
             r[t] = b[t] - tmp[t]
         beta = _norm(r)
@@ -517,7 +550,7 @@ def gmres_factored(W, e, inv, rev, io, alpha, b, x0, rtol, restart, max_restarts
         k_used = restart
         for k in range(restart):
             w = V[k + 1]                                  # built in place
-            apply_factored(V[k], W, e, inv, rev, io, alpha, Ys, z, w, jt)
+            apply_factored(V[k], W, e, inv, rev, io, alpha, Ys, z, w, runs)
             for p in range(k + 1):                        # classical Gram–Schmidt, twice
                 acc = 0.0
                 for t in range(nj):
@@ -562,7 +595,7 @@ def gmres_factored(W, e, inv, rev, io, alpha, b, x0, rtol, restart, max_restarts
         for p in range(k_used):
             for t in range(nj):
                 x[t] += V[p, t] * y[p]
-    apply_factored(x, W, e, inv, rev, io, alpha, Y, z, tmp, jt)
+    apply_factored(x, W, e, inv, rev, io, alpha, Y, z, tmp, runs)
     for t in range(nj):
         r[t] = b[t] - tmp[t]
     return x, _norm(r) <= max(rtol, 1e-12) * bnorm
@@ -578,7 +611,8 @@ def gmres(S, rev, io_t, alpha, b, x0, rtol, restart, max_restarts, Y, r):
     n, j = alpha.shape
     ones = np.ones((n, j))
     io = np.ascontiguousarray(io_t.transpose(0, 2, 1))
-    return gmres_factored(S, ones, ones, rev, io, alpha, b, x0, rtol, restart, max_restarts, Y, r, j)
+    return gmres_factored(S, ones, ones, rev, io, alpha, b, x0, rtol, restart, max_restarts, Y, r,
+                          all_sectors(j))
 
 
 @_jit
@@ -615,17 +649,18 @@ def closing(X, Y, r, S, rows, gam, d1, va_new, tb):
 
 @_jit
 def shares_factored(log_w, log_P, gam, io, omega, omega_u, theta, log_c, lp, e, inv, rev, rows,
-                    s_dom, jt):
+                    s_dom, runs):
     """As :func:`shares`, but the sales are left in factored form (see :func:`apply_factored`).
 
     ``omega_u`` = ω/(1+τ'). Writes ln ĉ, G(ln P̂), the shifted exponentials ``e`` (N, J),
     ``inv`` = 1/Σ_i ω e, revenue and sales per dollar r, Σ_i S and the domestic sales per
     dollar ``s_dom`` = S_nn (N, J), reading ω and ω/(1+τ') once and writing no N × N × J
     array. Returns (price residual, rows that underflowed): with any, the caller uses
-    :func:`shares`, whose per-row log-sum-exp needs the sales stored in full. ``jt``: see
-    :func:`log_price_index_traded`.
+    :func:`shares`, whose per-row log-sum-exp needs the sales stored in full. ``runs``: see
+    :func:`log_price_index_runs`.
     """
     n, j = gam.shape
+    jt = _limit(runs)
     input_cost(log_w, log_P, gam, io, log_c)
     shift = np.empty(j)
     s = np.empty(j)

@@ -155,7 +155,8 @@ class FusedStep:
             omega_u = np.empty((n, n, j))
             fused.scaled_weights(self.omega, self.tau1, omega_u)           # ω/(1+τ')
         self.omega_u = _c(omega_u)
-        self.jt = int(fused.traded_sectors(self.omega))  # foreign loops stop there
+        self.runs = fused.traded_runs(self.omega)        # sectors with foreign suppliers
+        self.runs_all = fused.all_sectors(j)
         self.gam, self.io, self.alpha, self.theta = _c(va_share), _c(io_share), _c(final_share), _c(theta)
         self.log_c, self.lp = np.empty((n, j)), np.empty((n, j))
         self.e, self.inv, self.s_dom = np.empty((n, j)), np.empty((n, j)), np.empty((n, j))
@@ -169,8 +170,8 @@ class FusedStep:
 
     def prices(self, log_w: np.ndarray, log_P: np.ndarray, tol: float) -> tuple[np.ndarray, int]:
         """Inner loop (1)–(2), compiled with its Anderson mixing (see :func:`fused.price_loop`)."""
-        lp, k = self.k.price_loop_traded(_c(log_w), _c(log_P), self.gam, self.io, self.omega,
-                                       self.theta, float(tol), INNER_MAX, INNER_MEMORY, self.jt)
+        lp, k = self.k.price_loop_runs(_c(log_w), _c(log_P), self.gam, self.io, self.omega,
+                                       self.theta, float(tol), INNER_MAX, INNER_MEMORY, self.runs)
         return lp, int(k)
 
     def shares(self, log_w: np.ndarray, log_P: np.ndarray) -> tuple[np.ndarray, float]:
@@ -178,7 +179,7 @@ class FusedStep:
         lw, lP = _c(log_w), _c(log_P)
         res, bad = self.k.shares_factored(lw, lP, self.gam, self.io, self.omega, self.omega_u,
                                           self.theta, self.log_c, self.lp, self.e, self.inv,
-                                          self.rev, self.rows, self.s_dom, self.jt)
+                                          self.rev, self.rows, self.s_dom, self.runs)
         self.full = bool(bad)
         if self.full:                            # underflowed rows: log-sum-exp, S in full
             n, _, j = self.omega.shape
@@ -190,26 +191,26 @@ class FusedStep:
             self.s_dom[...] = self.S.reshape(n * n, j)[:: n + 1]
         return self.log_c.copy(), float(res)
 
-    def _operator(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        """(W, e, inv, jt) with S = W · e · inv, for the kernels of eq. (4)."""
+    def _operator(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(W, e, inv, runs) with S = W · e · inv, for the kernels of eq. (4)."""
         if self.full:
             assert self.S is not None
-            return self.S, self.ones, self.ones, self.omega.shape[2]
-        return self.omega_u, self.e, self.inv, self.jt
+            return self.S, self.ones, self.ones, self.runs_all
+        return self.omega_u, self.e, self.inv, self.runs
 
     def expenditure(self, exog: np.ndarray, X0: np.ndarray, rtol: float) -> np.ndarray:
         """Eq. (4) by compiled GMRES; keeps the residual and gross output of the X' returned."""
         n, j = self.alpha.shape
         b = (self.alpha * exog[:, None]).ravel()
-        W, e, inv, jt = self._operator()
+        W, e, inv, runs = self._operator()
         x, ok = self.k.gmres_factored(W, e, inv, self.rev, self.io, self.alpha, b,
-                                      _c(X0).ravel(), float(rtol), 40, 10, self.Y, self.r, jt)
+                                      _c(X0).ravel(), float(rtol), 40, 10, self.Y, self.r, runs)
         if not ok:                                     # dense LU fallback, as the NumPy path
             S = W * e[None, :, :] * inv[:, None, :]
             x = eqs._dense_solve(S, self.rev, self.io, self.alpha, b)
             tmp = np.empty(n * j)
             self.k.apply_factored(x, W, e, inv, self.rev, self.io, self.alpha, self.Y,
-                                  np.empty((n, j)), tmp, jt)
+                                  np.empty((n, j)), tmp, runs)
             np.subtract(b, tmp, out=self.r)
         return x.reshape(n, j)
 
