@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from tradeshock import rates as rates_mod
 from tradeshock.errors import ScenarioError
 from tradeshock.measures import load_library
 from tradeshock.measures.schema import Measure
@@ -321,3 +323,91 @@ def test_against_tracker_values(date, partner, tracker, tol):
 def test_unquantified_measures_stay_out_of_product_rates():
     """The product view (and the tracker comparison) skip unquantified measures too."""
     assert _add("2026-08-01", "CAN", "300490") == pytest.approx(_add("2026-07-01", "CAN", "300490"))
+
+
+# ------------------------------------------------------------------ the compile steps
+def _on(imposer, target, ident, rate, *, group="g", **kw):
+    return Measure(id=ident, title=ident, imposer=imposer, targets=[target], rate=rate,
+                   start="2025-01-01", source={"title": "t"}, stacking={"group": group}, **kw)
+
+
+def test_two_rates_on_one_pair_the_last_sets_it_by_sector_label(world):
+    # CAN on CHN (no product-level duty data): `replaces` adds rate - the world's sector baseline,
+    # the later of two rates on the same goods sets it, and points added stack on top
+    first = _on("CAN", "CHN", "first", 0.25, mode="replaces", products={"sectors": ["food"]})
+    second = _on("CAN", "CHN", "second", 0.10, mode="replaces", products={"sectors": ["food", "textiles"]})
+    points = _on("CAN", "CHN", "points", 0.05, group="other-layer")
+    pair = rates_mod.pair_baseline(world, "CAN", "CHN")
+    added, _ = rates_mod._pair_rates([first, second, points], pair, rates_mod.CAD_PER_USD, True, [])
+    assert set(added.index) == set(GOODS)                  # labelled by sector name
+    assert added["food"] == pytest.approx(0.10 - pair.base["food"] + 0.05, abs=1e-12)
+    assert added["textiles"] == pytest.approx(0.10 - pair.base["textiles"] + 0.05, abs=1e-12)
+    assert added["agriculture"] == pytest.approx(0.05, abs=1e-12)
+    comp = compile_measures(world, [second, first, points])     # the other order: 25% on food
+    n, i = world.countries.index("CAN"), world.countries.index("CHN")
+    got = dict(zip(world.sectors, comp.tariffs[n, i], strict=True))
+    assert got["food"] == pytest.approx(0.25 + 0.05, abs=1e-12)
+    assert got["textiles"] == pytest.approx(0.10 + 0.05, abs=1e-12)
+    assert got["finance"] == world.tariffs[n, i, world.sectors.index("finance")]   # services untouched
+
+
+def test_sector_rate_is_the_import_weighted_mean_of_its_products():
+    # US on Canada, 20 points on pork (HS 0203) only: food's addition is 0.20 x pork's share of
+    # the 2024 food imports in the mix
+    m = _on("USA", "CAN", "pork", 0.20, products={"hs": ["0203"]})
+    pair = rates_mod.pair_baseline(None, "USA", "CAN")
+    arr, add = rates_mod._stack_pair([m], pair)
+    got = rates_mod._to_sectors(arr, add)
+    mix = product_mix("USA", "CAN")
+    food = mix[mix["sector"] == "food"]
+    share = food.loc[food["hs6"].str.startswith("0203"), "weight"].sum() / food["weight"].sum()
+    assert 0 < share < 1
+    assert got["food"] == pytest.approx(0.20 * share, rel=1e-12)
+    assert got.drop("food").abs().max() == 0.0
+
+
+def test_goods_sector_without_products_takes_all_goods_and_sector_measures(world):
+    # the EU mix that stands for ROW <- DEU has no electricity (utilities) products; a baseline of
+    # 3% on the pair and an MFN proxy (the rate on China) of 5%, both set here
+    j, n, i = (world.sectors.index("utilities"), world.countries.index("ROW"),
+               world.countries.index("DEU"))
+    assert "utilities" not in rates_mod._arrays(rates_mod.mix_source("ROW", "DEU")[0]).sectors
+    assert world.flows[n, i, j] > 0
+    tariffs = world.tariffs.copy()
+    tariffs[n, i, j], tariffs[n, world.countries.index("CHN"), j] = 0.03, 0.05
+    w = world.replace(tariffs=tariffs)
+    ms = [_on("ROW", "DEU", "all-goods", 0.10, group="a"),
+          _on("ROW", "DEU", "top-up", 0.08, group="b", mode="top_up", products={"sectors": ["utilities"]}),
+          _on("ROW", "DEU", "set", 0.20, mode="replaces", products={"sectors": ["utilities"]}),
+          _on("ROW", "DEU", "by-hs", 0.50, group="c", products={"hs": ["2716"]})]   # needs products
+    comp = compile_measures(w, ms)
+    # 10 points + max(0, 8% - 5%) + (20% - 3%) on the 3% baseline; the HS-scoped measure has no
+    # products to land on
+    assert comp.tariffs[n, i, j] == pytest.approx(0.03 + 0.10 + 0.03 + 0.17, abs=1e-12)
+
+
+@pytest.mark.parametrize("update, field", [
+    ({"affected_trade": [{"value": -5.0, "sector": "food"}]}, "affected_trade[0].value"),
+    ({"affected_trade": [{"value": 5.0, "sector": "food"}], "mode": "replaces"}, "mode"),
+    ({"scale_to": {"value": -1.0}}, "scale_to.value"),
+])
+def test_amounts_out_of_range_are_errors_not_clipped(world, update, field):
+    m = _on("CHN", "CAN", "bad-measure", 0.25, **update)
+    with pytest.raises(ScenarioError, match=rf"measure 'bad-measure': field {re.escape(field)}: value"):
+        compile_measures(world, [m])
+
+
+def test_negative_quota_volume_is_an_error(world):
+    m = Measure(id="bad-quota", title="q", imposer="CAN", targets=["CHN"], start="2025-01-01",
+                source={"title": "t"}, quota={"in_rate": 0.0, "over_rate": 0.5, "volume_share": -0.2})
+    with pytest.raises(ScenarioError, match=r"'bad-quota': field quota.volume_share: value -0.2"):
+        compile_measures(world, [m])
+
+
+def test_hs_codes_finer_than_hs6_are_reported(world):
+    fine = _on("USA", "CAN", "hs8", 0.10, products={"hs": ["02031100"]})
+    whole = _on("USA", "CAN", "hs6", 0.10, products={"hs": ["020311"]})
+    a, b = compile_measures(world, [fine]), compile_measures(world, [whole])
+    np.testing.assert_array_equal(a.tariffs, b.tariffs)        # the whole HS6 is covered...
+    assert any("hs8: HS codes 02031100 are finer than the HS6" in x for x in a.notes)   # ...and said
+    assert not any("finer than" in x for x in b.notes)
