@@ -151,7 +151,6 @@ def _mix_by_src(src: str) -> pd.DataFrame:
     return out.sort_values(["sector", "hs6"]).reset_index(drop=True)
 
 
-
 #: The sector labels of the product mixes, in the order of their codes in :class:`_Arrays`
 #: (object dtype: label look-ups on a few dozen labels are faster than on Arrow strings).
 _SECTOR_INDEX = pd.Index(SECTORS, dtype=object)
@@ -181,7 +180,7 @@ class _Arrays:
     """A product mix as plain arrays (fast path for compiling many pairs).
 
     ``sec`` codes each product's sector label (a position in :data:`SECTORS`); only
-    :meth:`by_sector` and :meth:`per_product` read it, so everything else works with labels.
+    the methods below read it, so everything else works with labels.
     """
 
     sec: np.ndarray
