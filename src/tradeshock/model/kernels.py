@@ -138,7 +138,9 @@ class FusedStep:
     The sales per dollar S = π'/(1+τ') are kept in factored form, ω/(1+τ') (fixed within a
     solve) times per-supplier and per-buyer vectors, so a step reads ω and ω/(1+τ') and writes
     no N × N × J array; only a step in which some price-index row underflowed (handled by a
-    per-row log-sum-exp) stores S in full.
+    per-row log-sum-exp) stores S in full. Lockstep batches run the same sequence per member in
+    :func:`tradeshock.model.fused_batch.outer_step`: change both together
+    (``tests/test_model_batch.py`` checks that members take the single solve's steps).
     """
 
     name = "numba"

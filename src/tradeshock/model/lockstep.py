@@ -22,7 +22,7 @@ another route in :func:`solve` (worlds without IO links: the Newton path of
 
 Memory: a member needs about six N × N × J arrays while it is solved (the weights ω, ω/(1+τ'),
 τ', the caller's d̂, and the π' and τ' of its result); members are taken in chunks that keep those under
-:data:`BUDGET_BYTES` (256 MB: 100 members of the 41 × 35 default world, 4 of 160 × 60).
+:data:`BUDGET_BYTES` (256 MB: 95 members of the 41 × 35 default world, 4 of 160 × 60).
 """
 
 from __future__ import annotations
@@ -114,6 +114,12 @@ def solve_lockstep(bases: Baseline | Sequence[Baseline], tariffs_new: Any = None
     tol, max_iter, beta, memory, precondition, method, labels, kernels, jacobian
         As in :func:`~tradeshock.model.solve`, for every member.
 
+    Returns
+    -------
+    list of Equilibrium
+        One per member, in order; ``seconds`` is the wall time of the member's chunk divided
+        by its members (they are solved together).
+
     Raises
     ------
     ShockError
@@ -125,12 +131,12 @@ def solve_lockstep(bases: Baseline | Sequence[Baseline], tariffs_new: Any = None
     check_solver_args(tol, max_iter)
     if method not in ("auto", "anderson", "newton"):
         raise ValueError(f"method={method!r}; use 'auto', 'anderson' or 'newton'")
+    if not isinstance(bases, Baseline) and not len(bases):
+        return []
     base0 = bases if isinstance(bases, Baseline) else bases[0]
     n, _, j = base0.pi.shape
     cube = (n, n, j)
     b = _batch_size(bases, tariffs_new, trade_cost_hat, shape=cube)
-    if not isinstance(bases, Baseline) and not len(bases):
-        return []
     members = list(zip(_per_member(bases, b, (), "bases") if not isinstance(bases, Baseline)
                        else [bases] * b,
                        _per_member(tariffs_new, b, cube, "tariffs_new"),
@@ -162,6 +168,8 @@ def solve_lockstep(bases: Baseline | Sequence[Baseline], tariffs_new: Any = None
                 out[k] = solve(base, tau, dhat, d1, start=st, **opts)
             except ConvergenceError as exc:
                 raise ConvergenceError(f"{who[k]}: {exc}", exc.diagnostics) from exc
+            except TradeshockError as exc:
+                raise type(exc)(f"{who[k]}: {exc}") from exc
     return [eq for eq in out if eq is not None]
 
 
