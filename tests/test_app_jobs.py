@@ -23,9 +23,9 @@ def _wait(cond, timeout=120.0):
 
 
 def test_time_limit_queue_limit_and_joining():
-    pool = JobPool(workers=1, queue_limit=1, time_limit=3.0, warm=())
+    pool = JobPool(workers=1, queue_limit=1, time_limit=1.0, warm=())
     try:
-        long = {"scenario": "china-canola-retaliation-2025"}   # 64 solves: far beyond 3 s
+        long = {"scenario": "china-canola-retaliation-2025"}  # 64 solves and a cold worker: beyond 1 s
         a = pool.submit("attribute", long, job_key("attribute", long), label="long")
         assert pool.submit("attribute", long, job_key("attribute", long)) is a   # joined, not queued twice
         _wait(lambda: a.state == "running")
