@@ -10,7 +10,7 @@ per step instead of once per NumPy call:
 * :func:`gmres` — the restarted GMRES for (4), each product X ↦ X − A X in one pass over the
   sales, returning the residual and gross output of the solution it returns (so the closing
   residuals cost no extra product);
-* :func:`closing` — value added, trade balance (5) and the expenditure residual from those.
+* :func:`closing_factored` — value added, trade balance (5) and the expenditure residual from those.
 
 Rows whose shifted exponentials underflow (a supplier far costlier than the cheapest one,
 large θ) are recomputed in place with a log-sum-exp over that (n, j) row, as the NumPy path
@@ -29,7 +29,7 @@ from numba import njit
 
 __all__ = ["input_cost", "price_loop", "price_loop_runs", "traded_runs", "all_sectors",
            "log_price_index", "log_price_index_runs", "shares", "shares_factored", "scaled_weights", "trade_shares",
-           "apply_operator", "apply_factored", "gmres", "gmres_factored", "closing",
+           "apply_operator", "apply_factored", "gmres", "gmres_factored",
            "closing_factored", "shock_weights"]
 
 #: Reassociation and contraction let reductions vectorise (results change at rounding level);
@@ -616,38 +616,6 @@ def gmres(S, rev, io_t, alpha, b, x0, rtol, restart, max_restarts, Y, r):
 
 
 @_jit
-def closing(X, Y, r, S, rows, gam, d1, va_new, tb):
-    """Value added Σ_j γ Y, trade balance (5) into ``tb``; returns the relative residual of (4).
-
-    ``r`` is b − (I − A) X (minus the residual of (4)); imports are Σ_k X_n^k Σ_i S_ni^k
-    minus domestic purchases, exports Σ_k Y_i^k minus domestic sales.
-    """
-    n, j = gam.shape
-    res = 0.0
-    for a in range(n):
-        tot = 0.0
-        for q in range(j):
-            tot += X[a, q]
-        tot = max(tot, 1e-300)
-        for q in range(j):
-            v = abs(r[a * j + q]) / tot
-            if v > res or v != v:
-                res = v
-        dom = 0.0
-        buy = 0.0
-        sell = 0.0
-        va = 0.0
-        for k in range(j):
-            dom += S[a, a, k] * X[a, k]
-            buy += X[a, k] * rows[a, k]
-            sell += Y[a, k]
-            va += gam[a, k] * Y[a, k]
-        va_new[a] = va
-        tb[a] = (buy - dom) - d1[a] - (sell - dom)
-    return res
-
-
-@_jit
 def shares_factored(log_w, log_P, gam, io, omega, omega_u, theta, log_c, lp, e, inv, rev, rows,
                     s_dom, runs):
     """As :func:`shares`, but the sales are left in factored form (see :func:`apply_factored`).
@@ -714,7 +682,11 @@ def scaled_weights(omega, tariffs_new, out):
 
 @_jit
 def closing_factored(X, Y, r, s_dom, rows, gam, d1, va_new, tb):
-    """As :func:`closing`, with the domestic sales per dollar S_nn^k given as ``s_dom`` (N, J)."""
+    """Value added Σ_j γ Y and trade balance (5) into ``va_new``, ``tb``; returns the residual of (4).
+
+    ``r`` is b − (I − A) X; ``s_dom`` (N, J) holds the domestic sales per dollar S_nn^k, so imports
+    are Σ_k X_n^k Σ_i S_ni^k minus domestic purchases and exports Σ_k Y_i^k minus domestic sales.
+    """
     n, j = gam.shape
     res = 0.0
     for a in range(n):
