@@ -92,21 +92,22 @@ def test_fused_price_index_survives_extreme_cost_gaps():
     w = np.full((3, 3, 1), 1 / 3)
     w[0, 1:, 0] = 0.0
     want_lp, want_pi = equations.price_index(log_c, w, theta)
+    w_j = np.ascontiguousarray(w.transpose(2, 0, 1))          # the kernels' layout, by sector
+    traded = fused.traded_sectors(w_j)
     out = np.empty((3, 1))
-    fused.log_price_index(log_c, w, theta, out, np.empty((3, 1)), np.empty(1), np.empty(1),
-                          np.empty(3))
+    fused.log_price_index(log_c, w_j, theta, out, np.empty((1, 3)), np.empty(1), np.empty(3), traded)
     np.testing.assert_allclose(out, want_lp, rtol=1e-12)
     pi = np.empty_like(w)
-    fused.trade_shares(log_c, w, theta, pi)
+    fused.trade_shares(log_c, w_j, theta, pi)
     np.testing.assert_allclose(pi, want_pi, atol=1e-15)
     # shares(): ln ĉ from ŵ with γ = 1, no IO: ln ĉ = ln ŵ
-    lp, S, rev, rows, lc = (np.empty((3, 1)), np.empty_like(w), np.empty((3, 1)),
+    lp, S, rev, rows, lc = (np.empty((3, 1)), np.empty_like(w_j), np.empty((3, 1)),
                             np.empty((3, 1)), np.empty((3, 1)))
-    u = np.full_like(w, 1 / 1.1)
-    fused.shares(log_c[:, 0].copy(), np.zeros((3, 1)), np.ones((3, 1)), np.zeros((3, 1, 1)), w, u,
+    u = np.full_like(w_j, 1 / 1.1)
+    fused.shares(log_c[:, 0].copy(), np.zeros((3, 1)), np.ones((3, 1)), np.zeros((3, 1, 1)), w_j, u,
                  theta, lc, lp, S, rev, rows)
     np.testing.assert_allclose(lp, want_lp, rtol=1e-12)
-    np.testing.assert_allclose(S, want_pi / 1.1, atol=1e-15)
+    np.testing.assert_allclose(S.transpose(1, 2, 0), want_pi / 1.1, atol=1e-15)
     np.testing.assert_allclose(rows, 1 / 1.1, rtol=1e-14)
 
 
@@ -209,7 +210,7 @@ def test_fused_shock_weights_equal_numpy_and_raise_the_same_errors():
     base = baseline_from_world(random_world(6, 4, seed=5))
     tau, d = _shock(base, 5)
     tau1, dhat, d1 = shock_inputs(base, tau, d, None)
-    omega, omega_u = _fused_weights(base, tau1, dhat, d1, None)
+    omega, omega_u = (a.transpose(1, 2, 0) for a in _fused_weights(base, tau1, dhat, d1, None))
     want = shock_weights_checked(base, tau1, dhat, d1)
     np.testing.assert_allclose(omega, want, rtol=1e-14, atol=0)
     np.testing.assert_allclose(omega_u, want / (1 + tau1), rtol=1e-14, atol=0)
@@ -235,15 +236,16 @@ def test_kernels_skip_non_traded_sectors_without_changing_sums():
     foreign = ~np.eye(n, dtype=bool)
     for q in (1, 4, 5):                                  # non-traded: home weight only
         w[:, :, q][foreign] = 0.0
-    runs = fused.traded_runs(w)
-    assert runs.tolist() == [[0, 1], [2, 4]]
-    assert fused.traded_runs(np.ones((3, 3, 2))).tolist() == [[0, 2]]
-    assert fused.traded_runs(np.ones((1, 1, 2))).shape == (0, 2)
+    w_j = np.ascontiguousarray(w.transpose(2, 0, 1))            # the kernels' layout, by sector
+    traded = fused.traded_sectors(w_j)
+    assert traded.tolist() == [True, False, True, True, False, False]
+    assert fused.traded_sectors(np.ones((2, 3, 3))).tolist() == [True, True]
+    assert fused.traded_sectors(np.ones((2, 1, 1))).tolist() == [False, False]
     log_c = rng.normal(0.0, 0.1, (n, j))
     theta = rng.uniform(2.0, 8.0, j)
-    scratch = (np.empty((n, j)), np.empty(j), np.empty(j), np.empty(n))
+    scratch = (np.empty((j, n)), np.empty(j), np.empty(n))
     got, want = np.empty((n, j)), np.empty((n, j))
-    fused.log_price_index_runs(log_c, w, theta, got, *scratch, runs)
-    fused.log_price_index(log_c, w, theta, want, *scratch)
+    fused.log_price_index(log_c, w_j, theta, got, *scratch, traded)
+    fused.log_price_index(log_c, w_j, theta, want, *scratch, fused.all_sectors(j))
     np.testing.assert_allclose(got, want, rtol=1e-15)
     np.testing.assert_allclose(got, equations.price_index(log_c, w, theta)[0], rtol=1e-13)

@@ -5,12 +5,21 @@ The same arithmetic as :mod:`tradeshock.model.equations` and the NumPy step of
 per step instead of once per NumPy call:
 
 * :func:`price_loop` — the whole inner price loop (1)–(2) with its Anderson mixing;
-* :func:`shares` — input costs (1), the price check (2), trade shares (3), sales per dollar
-  π'/(1+τ') and tariff revenue per dollar, in one pass over the weights;
-* :func:`gmres` — the restarted GMRES for (4), each product X ↦ X − A X in one pass over the
-  sales, returning the residual and gross output of the solution it returns (so the closing
-  residuals cost no extra product);
+* :func:`shares_factored` — input costs (1), the price check (2), trade shares (3), sales per
+  dollar π'/(1+τ') and tariff revenue per dollar, in one pass over the weights;
+* :func:`gmres_factored` — the restarted GMRES for (4), each product X ↦ X − A X in one pass
+  over the sales, returning the residual and gross output of the solution it returns (so the
+  closing residuals cost no extra product);
 * :func:`closing_factored` — value added, trade balance (5) and the expenditure residual from those.
+
+**Layout by sector.** The N × N × J weights these kernels read are stored sector by sector,
+``omega[j, n, i]`` = ω_ni^j (buyer n, supplier i), as are the shifted exponentials
+``e[j, i]`` and the buyers' factors ``inv[j, n]``: the price index of (n, j) is then one
+contiguous dot product over suppliers, and gross output one contiguous sweep per sector, which
+vectorise fully (about twice the speed of the (n, i, j) order of the rest of the package,
+whose J-long inner loops were bound by loop overhead). :func:`by_sector` and
+:func:`shock_weights` write them; π' is returned in the package's (n, i, j) order. Non-traded
+sectors (no foreign weight: ``traded[j]`` False, :func:`traded_sectors`) skip the supplier loop.
 
 Rows whose shifted exponentials underflow (a supplier far costlier than the cheapest one,
 large θ) are recomputed in place with a log-sum-exp over that (n, j) row, as the NumPy path
@@ -27,10 +36,9 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["input_cost", "price_loop", "price_loop_runs", "traded_runs", "all_sectors",
-           "log_price_index", "log_price_index_runs", "shares", "shares_factored", "scaled_weights", "trade_shares",
-           "apply_operator", "apply_factored", "gmres", "gmres_factored",
-           "closing_factored", "shock_weights"]
+__all__ = ["input_cost", "price_loop", "traded_sectors", "all_sectors", "by_sector",
+           "log_price_index", "shares", "shares_factored", "trade_shares",
+           "apply_factored", "gmres", "gmres_factored", "closing_factored", "shock_weights"]
 
 #: Reassociation and contraction let reductions vectorise (results change at rounding level);
 #: no "nnan"/"ninf": the NaN and overflow checks below must keep working.
@@ -64,8 +72,17 @@ def input_cost(log_w, log_P, gam, io, out):
 
 
 @_jit
+def _dot(x, y):
+    """Σ_i x_i y_i of two contiguous rows (vectorised: reassociation allowed)."""
+    acc = 0.0
+    for i in range(x.size):
+        acc += x[i] * y[i]
+    return acc
+
+
+@_jit
 def _shifted_exp(log_c, theta, e, shift):
-    """e_i^j = exp(−θ^j (ln ĉ_i^j − min_i ln ĉ_i^j)) ∈ (0, 1], and the shifts."""
+    """e[j, i] = exp(−θ^j (ln ĉ_i^j − min_i ln ĉ_i^j)) ∈ (0, 1], by sector, and the shifts."""
     n, j = log_c.shape
     for q in range(j):
         m = log_c[0, q]
@@ -73,18 +90,19 @@ def _shifted_exp(log_c, theta, e, shift):
             if log_c[i, q] < m:
                 m = log_c[i, q]
         shift[q] = m
-    for i in range(n):
-        for q in range(j):
-            e[i, q] = math.exp(-theta[q] * (log_c[i, q] - shift[q]))
+        e_q = e[q]
+        for i in range(n):
+            e_q[i] = math.exp(-theta[q] * (log_c[i, q] - m))
 
 
 @_jit
 def _lse_row(a, q, log_c, omega, theta, col):
     """Ln P̂ of row (a, q) by log-sum-exp; π' of the row into ``col`` (N,). +∞ if no live supplier."""
     n = log_c.shape[0]
+    w_row = omega[q, a]
     top = -np.inf
     for i in range(n):
-        w = omega[a, i, q]
+        w = w_row[i]
         if w > 0:
             z = math.log(w) - theta[q] * log_c[i, q]
             col[i] = z
@@ -96,7 +114,7 @@ def _lse_row(a, q, log_c, omega, theta, col):
         return np.inf
     tot = 0.0
     for i in range(n):
-        if omega[a, i, q] > 0:
+        if w_row[i] > 0:
             col[i] = math.exp(col[i] - top)
             tot += col[i]
         else:
@@ -107,87 +125,52 @@ def _lse_row(a, q, log_c, omega, theta, col):
 
 
 @_jit
-def log_price_index(log_c, omega, theta, out, e, shift, s, col):
-    """Eq. (2) only into ``out`` (N, J): the inner loop's step. ``e``, ``shift``, ``s``, ``col`` scratch."""
-    log_price_index_runs(log_c, omega, theta, out, e, shift, s, col, all_sectors(log_c.shape[1]))
+def _row_weight(omega, e_q, q, a, traded_q):
+    """Σ_i ω_ai^q e_i^q: a dot product over suppliers, or the home term of a non-traded sector."""
+    if traded_q:
+        return _dot(omega[q, a], e_q)
+    return omega[q, a, a] * e_q[a]
 
 
 @_jit
-def log_price_index_runs(log_c, omega, theta, out, e, shift, s, col, runs):
-    """:func:`log_price_index` reading foreign weights only up to the last of the traded ``runs``.
-
-    ``runs`` (R, 2): :func:`traded_runs` (elsewhere ω_ni = 0 for i ≠ n, so skipping those
-    entries changes no sum; see :func:`_limit`).
-    """
+def log_price_index(log_c, omega, theta, out, e, shift, col, traded):
+    """Eq. (2) only into ``out`` (N, J): the inner loop's step. ``e`` (J, N), ``shift``, ``col`` scratch."""
     n, j = log_c.shape
-    jt = _limit(runs)
     _shifted_exp(log_c, theta, e, shift)
-    for a in range(n):
-        for q in range(j):
-            s[q] = 0.0
-        for i in range(n):
-            lim = j if i == a else jt                 # a plain range: the loop vectorises
-            for q in range(lim):
-                s[q] += omega[a, i, q] * e[i, q]
-        for q in range(j):
-            v = s[q]
+    for q in range(j):
+        e_q, tr, sh, th = e[q], traded[q], shift[q], theta[q]
+        for a in range(n):
+            v = _row_weight(omega, e_q, q, a, tr)
             if v > 0 and v < np.inf:
-                out[a, q] = shift[q] - math.log(v) / theta[q]
+                out[a, q] = sh - math.log(v) / th
             else:
                 out[a, q] = _lse_row(a, q, log_c, omega, theta, col)
 
 
 @_jit
 def all_sectors(j):
-    """The sector runs of a world where every sector may be traded: one run, [0, J)."""
-    runs = np.empty((1, 2), dtype=np.int64)
-    runs[0, 0] = 0
-    runs[0, 1] = j
-    return runs
+    """The ``traded`` flags of a world where every sector may be traded."""
+    return np.ones(j, dtype=np.bool_)
 
 
 @_jit
-def traded_runs(omega):
-    """Runs [q0, q1) (R, 2) of consecutive sectors with some positive weight on a foreign supplier.
+def traded_sectors(omega):
+    """Whether each sector has some positive weight on a foreign supplier (J,), from ω by sector.
 
-    Sectors outside them (non-tradables: ω_ni = 0 for every i ≠ n) need no foreign loop.
-    With every sector traded this is one run, [0, J).
+    Sectors without (non-tradables: ω_ni = 0 for every i ≠ n) need no supplier loop.
     """
-    n, _, j = omega.shape
+    j, n, _ = omega.shape
     traded = np.zeros(j, dtype=np.bool_)
-    for a in range(n):
-        for i in range(n):
-            if i == a:
-                continue
-            o = omega[a, i]
-            for q in range(j):
-                if o[q] != 0.0:
+    for q in range(j):
+        for a in range(n):
+            row = omega[q, a]
+            for i in range(n):
+                if i != a and row[i] != 0.0:
                     traded[q] = True
-    count = 0
-    for q in range(j):
-        if traded[q] and (q == 0 or not traded[q - 1]):
-            count += 1
-    runs = np.empty((count, 2), dtype=np.int64)
-    r = -1
-    for q in range(j):
-        if traded[q]:
-            if q == 0 or not traded[q - 1]:
-                r += 1
-                runs[r, 0] = q
-            runs[r, 1] = q + 1
-    return runs
-
-
-@_jit
-def _limit(runs):
-    """Where the foreign loops stop: the end of the last traded run (0 if none).
-
-    One plain loop bound (sectors in gaps between runs have zero foreign weight, so including
-    them changes no sum): loop bounds read from the runs inside the loop kept LLVM from
-    vectorising, which made the passes about 4x slower.
-    """
-    r = runs.shape[0]
-    return runs[r - 1, 1] if r > 0 else 0
+                    break
+            if traded[q]:
+                break
+    return traded
 
 
 @_jit
@@ -225,23 +208,22 @@ def _solve_small(g, rhs, out):
 
 
 @_jit
-def price_loop_runs(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memory, runs):
+def price_loop(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memory, traded):
     """The inner loop: iterate (1)–(2) on ln P̂ from ``log_P0`` with Anderson mixing (β = 1).
 
     Same scheme as :class:`~tradeshock.model.anderson.Anderson` (type II, ``memory`` past
     differences, the normal equations regularised by 1e-12 relative on the diagonal; a
     singular or non-finite step restarts the history). Stops when max |G(ln P̂) − ln P̂| ≤
-    ``tol`` (or on NaN). Returns (G(ln P̂) at the last iterate, iterations). ``runs``: see
-    :func:`log_price_index_runs`.
+    ``tol`` (or on NaN). Returns (G(ln P̂) at the last iterate, iterations). ``omega`` by
+    sector, ``traded``: see :func:`traded_sectors`.
     """
     n, j = gam.shape
     nj = n * j
     x = log_P0.copy().reshape(nj)
     lp = np.empty((n, j))
     lc = np.empty((n, j))
-    e = np.empty((n, j))
+    e = np.empty((j, n))
     shift = np.empty(j)
-    s = np.empty(j)
     col = np.empty(n)
     f = np.empty(nj)
     x_prev = np.empty(nj)
@@ -258,7 +240,7 @@ def price_loop_runs(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memory,
     lpf = lp.reshape(nj)
     for it in range(1, max_iter + 1):
         input_cost(log_w, x.reshape((n, j)), gam, io, lc)
-        log_price_index_runs(lc, omega, theta, lp, e, shift, s, col, runs)
+        log_price_index(lc, omega, theta, lp, e, shift, col, traded)
         fmax = 0.0
         for t in range(nj):
             f[t] = lpf[t] - x[t]
@@ -316,142 +298,111 @@ def price_loop_runs(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memory,
 
 
 @_jit
-def price_loop(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memory):
-    """:func:`price_loop_runs` over all sectors."""
-    return price_loop_runs(log_w, log_P0, gam, io, omega, theta, tol, max_iter, memory,
-                           all_sectors(gam.shape[1]))
-
-
-@_jit
 def shares(log_w, log_P, gam, io, omega, u, theta, log_c, lp, S, rev, rows):
-    """Eqs. (1)–(3) and the operator parts of (4) in one pass over the weights ω.
+    """Eqs. (1)–(3) and the operator parts of (4) in one pass over the weights ω, sales stored in full.
 
-    ``u`` = 1/(1+τ'). Writes ln ĉ, G(ln P̂) (``lp``), sales per dollar of spending
-    S = π'/(1+τ') (N, N, J), tariff revenue per dollar r_n^k = Σ_i (π' − S) and row sums
-    Σ_i S; returns the price residual max |G(ln P̂) − ln P̂|.
+    ``u`` = 1/(1+τ') and the sales per dollar of spending S = π'/(1+τ') written here are by
+    sector (J, N, N), like ω. Writes ln ĉ, G(ln P̂) (``lp``), S, tariff revenue per dollar
+    r_n^k = Σ_i (π' − S) and row sums Σ_i S; returns the price residual max |G(ln P̂) − ln P̂|.
+    Rows that underflow get their log-sum-exp here (hence the sales in full).
     """
     n, j = gam.shape
     input_cost(log_w, log_P, gam, io, log_c)
-    e = np.empty((n, j))
+    e = np.empty((j, n))
     shift = np.empty(j)
-    s = np.empty(j)
-    inv = np.empty(j)
-    acc_r = np.empty(j)
-    acc_s = np.empty(j)
     col = np.empty(n)
     _shifted_exp(log_c, theta, e, shift)
     res = 0.0
-    for a in range(n):
-        for q in range(j):
-            s[q] = 0.0
-        for i in range(n):
-            for q in range(j):
-                s[q] += omega[a, i, q] * e[i, q]
-        n_bad = 0
-        for q in range(j):
-            v = s[q]
+    for q in range(j):
+        e_q = e[q]
+        for a in range(n):
+            o_row, u_row, s_row = omega[q, a], u[q, a], S[q, a]
+            v = _dot(o_row, e_q)
+            acc_r = 0.0
+            acc_s = 0.0
             if v > 0 and v < np.inf:
                 lp[a, q] = shift[q] - math.log(v) / theta[q]
-                inv[q] = 1.0 / v
-                d = abs(lp[a, q] - log_P[a, q])
-                if d > res or d != d:
-                    res = d
-            else:
-                n_bad += 1
-                inv[q] = 0.0
-        for q in range(j):
-            acc_r[q] = 0.0
-            acc_s[q] = 0.0
-        for i in range(n):                         # row views: lets the q loop vectorise
-            om_i, u_i, e_i, s_i = omega[a, i], u[a, i], e[i], S[a, i]
-            for q in range(j):
-                p = om_i[q] * e_i[q] * inv[q]
-                sv = p * u_i[q]
-                s_i[q] = sv
-                acc_r[q] += p - sv
-                acc_s[q] += sv
-        for q in range(j):
-            rev[a, q] = acc_r[q]
-            rows[a, q] = acc_s[q]
-        if n_bad:                                  # rows that underflowed: log-sum-exp
-            for q in range(j):
-                if inv[q] != 0.0:
-                    continue
-                lp[a, q] = _lse_row(a, q, log_c, omega, theta, col)
-                d = abs(lp[a, q] - log_P[a, q])
-                if d > res or d != d:
-                    res = d
-                rev[a, q] = 0.0
-                rows[a, q] = 0.0
+                iv = 1.0 / v
                 for i in range(n):
-                    sv = col[i] * u[a, i, q]
-                    S[a, i, q] = sv
-                    rev[a, q] += col[i] - sv
-                    rows[a, q] += sv
+                    p = o_row[i] * e_q[i] * iv
+                    sv = p * u_row[i]
+                    s_row[i] = sv
+                    acc_r += p - sv
+                    acc_s += sv
+            else:                                      # the row underflowed: log-sum-exp
+                lp[a, q] = _lse_row(a, q, log_c, omega, theta, col)
+                for i in range(n):
+                    sv = col[i] * u_row[i]
+                    s_row[i] = sv
+                    acc_r += col[i] - sv
+                    acc_s += sv
+            rev[a, q] = acc_r
+            rows[a, q] = acc_s
+            d = abs(lp[a, q] - log_P[a, q])
+            if d > res or d != d:
+                res = d
     return res
 
 
 @_jit
 def trade_shares(log_c, omega, theta, pi):
-    """Eq. (3) into ``pi`` (N, N, J): π'_ni^j = ω_ni^j (ĉ_i^j)^(−θ^j) / (P̂_n^j)^(−θ^j)."""
+    """Eq. (3) into ``pi`` (N, N, J): π'_ni^j = ω_ni^j (ĉ_i^j)^(−θ^j) / (P̂_n^j)^(−θ^j); ω by sector."""
     n, j = log_c.shape
-    e = np.empty((n, j))
+    e = np.empty((j, n))
     shift = np.empty(j)
-    s = np.empty(j)
-    inv = np.empty(j)
     col = np.empty(n)
     _shifted_exp(log_c, theta, e, shift)
     for a in range(n):
+        p_a = pi[a]
         for q in range(j):
-            s[q] = 0.0
-        for i in range(n):
-            for q in range(j):
-                s[q] += omega[a, i, q] * e[i, q]
-        n_bad = 0
-        for q in range(j):
-            if s[q] > 0 and s[q] < np.inf:
-                inv[q] = 1.0 / s[q]
+            e_q, o_row = e[q], omega[q, a]
+            v = _dot(o_row, e_q)
+            if v > 0 and v < np.inf:
+                iv = 1.0 / v
+                for i in range(n):
+                    p_a[i, q] = o_row[i] * e_q[i] * iv
             else:
-                inv[q] = 0.0
-                n_bad += 1
-        for i in range(n):
-            om_i, e_i, p_i = omega[a, i], e[i], pi[a, i]
-            for q in range(j):
-                p_i[q] = om_i[q] * e_i[q] * inv[q]
-        if n_bad:
-            for q in range(j):
-                if inv[q] == 0.0:
-                    _lse_row(a, q, log_c, omega, theta, col)
-                    for i in range(n):
-                        pi[a, i, q] = col[i]
+                _lse_row(a, q, log_c, omega, theta, col)
+                for i in range(n):
+                    p_a[i, q] = col[i]
 
 
 @_jit
-def apply_operator(x, S, rev, io_t, alpha, Y, out):
-    """``out`` = x − A x for eq. (4), ``Y`` = gross output Σ_n S_ni^k x_n^k; x, out flat (N·J).
+def apply_factored(x, W, e, inv, rev, io, alpha, Y, out, traded):
+    """``out`` = x − A x for eq. (4) with the sales in factored form S_ni^k = W_ni^k e_i^k inv_n^k.
 
-    ``io_t[n, k, j]`` = γ_n^{j,k} (the IO shares transposed, so the inner loop is contiguous).
+    With W = ω/(1+τ') by sector (J, N, N), e (J, N) the shifted exponentials and inv (J, N) =
+    1/Σ_i ω e of :func:`shares_factored`, S is π'/(1+τ') without being stored: one pass over W
+    per product. ``Y`` (N, J) = gross output Σ_n S_ni^k x_n^k; x, out flat (N·J);
+    ``io[n, k, j]`` = γ_n^{k,j}. (W = S and e = inv = 1 is the plain operator.) ``traded``: see
+    :func:`traded_sectors`.
     """
     n, j = alpha.shape
     xm = x.reshape((n, j))
     om = out.reshape((n, j))
-    for i in range(n):
-        for k in range(j):
-            Y[i, k] = 0.0
+    acc = np.empty(n)
+    for k in range(j):
+        e_k, inv_k = e[k], inv[k]
+        if traded[k]:
+            for i in range(n):
+                acc[i] = 0.0
+            for a in range(n):
+                za = inv_k[a] * xm[a, k]
+                w_row = W[k, a]
+                for i in range(n):
+                    acc[i] += w_row[i] * za
+            for i in range(n):
+                Y[i, k] = acc[i] * e_k[i]
+        else:                                          # home sales only
+            for a in range(n):
+                Y[a, k] = W[k, a, a] * (inv_k[a] * xm[a, k]) * e_k[a]
     for a in range(n):
-        for i in range(n):
-            for k in range(j):
-                Y[i, k] += S[a, i, k] * xm[a, k]
-    for a in range(n):
+        y_a = Y[a]
         t = 0.0
         for k in range(j):
             t += rev[a, k] * xm[a, k]
         for q in range(j):
-            om[a, q] = xm[a, q] - alpha[a, q] * t
-        for k in range(j):
-            y = Y[a, k]
-            for q in range(j):
-                om[a, q] -= io_t[a, k, q] * y
+            om[a, q] = xm[a, q] - alpha[a, q] * t - _dot(io[a, q], y_a)
 
 
 @_jit
@@ -463,47 +414,8 @@ def _norm(v):
 
 
 @_jit
-def apply_factored(x, W, e, inv, rev, io, alpha, Y, z, out, runs):
-    """``out`` = x − A x for eq. (4) with the sales in factored form S_ni^k = W_ni^k e_i^k inv_n^k.
-
-    With W = ω/(1+τ'), e the shifted exponentials and inv = 1/Σ_i ω e of :func:`shares_factored`,
-    S is π'/(1+τ') without being stored: one pass over W per product. ``Y`` = gross output
-    Σ_n S_ni^k x_n^k; ``z`` (N, J) scratch; x, out flat (N·J); ``io[n, k, j]`` = γ_n^{k,j}.
-    (W = S and e = inv = 1 is the plain operator.) ``runs``: see :func:`log_price_index_runs`.
-    """
-    n, j = alpha.shape
-    jt = _limit(runs)
-    xm = x.reshape((n, j))
-    om = out.reshape((n, j))
-    for a in range(n):
-        for k in range(j):
-            z[a, k] = inv[a, k] * xm[a, k]
-            Y[a, k] = 0.0
-    for a in range(n):
-        z_a = z[a]
-        for i in range(n):
-            w_ai, y_i = W[a, i], Y[i]
-            lim = j if i == a else jt
-            for k in range(lim):
-                y_i[k] += w_ai[k] * z_a[k]
-    for a in range(n):
-        y_a, e_a = Y[a], e[a]
-        for k in range(j):
-            y_a[k] *= e_a[k]
-        t = 0.0
-        for k in range(j):
-            t += rev[a, k] * xm[a, k]
-        for q in range(j):
-            io_aq = io[a, q]
-            acc = 0.0
-            for k in range(j):
-                acc += io_aq[k] * y_a[k]
-            om[a, q] = xm[a, q] - alpha[a, q] * t - acc
-
-
-@_jit
 def gmres_factored(W, e, inv, rev, io, alpha, b, x0, rtol, restart, max_restarts, Y, r,
-                   runs):
+                   traded):
     """Restarted GMRES (CGS2, Givens) for (I − A) x = b, as :func:`equations.gmres`, with
     the sales in the factored form S = W · e · inv of :func:`apply_factored`.
 
@@ -515,12 +427,10 @@ def gmres_factored(W, e, inv, rev, io, alpha, b, x0, rtol, restart, max_restarts
     bnorm = _norm(b)
     if bnorm == 0:
         x = np.zeros(nj)
-        z = np.empty((n, j))
-        apply_factored(x, W, e, inv, rev, io, alpha, Y, z, r, runs)
+        apply_factored(x, W, e, inv, rev, io, alpha, Y, r, traded)
         r[:] = b
         return x, True
     x = x0.copy()
-    z = np.empty((n, j))
     tmp = np.empty(nj)
     Ys = np.empty((n, j))
     V = np.empty((restart + 1, nj))
@@ -532,7 +442,7 @@ def gmres_factored(W, e, inv, rev, io, alpha, b, x0, rtol, restart, max_restarts
     h2 = np.zeros(restart + 1)
     y = np.zeros(restart)
     for _ in range(max_restarts):
-        apply_factored(x, W, e, inv, rev, io, alpha, Y, z, tmp, runs)
+        apply_factored(x, W, e, inv, rev, io, alpha, Y, tmp, traded)
         for t in range(nj):
             r[t] = b[t] - tmp[t]
         beta = _norm(r)
@@ -550,7 +460,7 @@ def gmres_factored(W, e, inv, rev, io, alpha, b, x0, rtol, restart, max_restarts
         k_used = restart
         for k in range(restart):
             w = V[k + 1]                                  # built in place
-            apply_factored(V[k], W, e, inv, rev, io, alpha, Ys, z, w, runs)
+            apply_factored(V[k], W, e, inv, rev, io, alpha, Ys, w, traded)
             for p in range(k + 1):                        # classical Gram–Schmidt, twice
                 acc = 0.0
                 for t in range(nj):
@@ -595,7 +505,7 @@ def gmres_factored(W, e, inv, rev, io, alpha, b, x0, rtol, restart, max_restarts
         for p in range(k_used):
             for t in range(nj):
                 x[t] += V[p, t] * y[p]
-    apply_factored(x, W, e, inv, rev, io, alpha, Y, z, tmp, runs)
+    apply_factored(x, W, e, inv, rev, io, alpha, Y, tmp, traded)
     for t in range(nj):
         r[t] = b[t] - tmp[t]
     return x, _norm(r) <= max(rtol, 1e-12) * bnorm
@@ -609,75 +519,79 @@ def gmres(S, rev, io_t, alpha, b, x0, rtol, restart, max_restarts, Y, r):
     ``Y`` = gross output at x. See :func:`gmres_factored`.
     """
     n, j = alpha.shape
-    ones = np.ones((n, j))
+    ones = np.ones((j, n))
     io = np.ascontiguousarray(io_t.transpose(0, 2, 1))
-    return gmres_factored(S, ones, ones, rev, io, alpha, b, x0, rtol, restart, max_restarts, Y, r,
-                          all_sectors(j))
+    S_j = np.empty((j, n, n))
+    for a in range(n):
+        for i in range(n):
+            for q in range(j):
+                S_j[q, a, i] = S[a, i, q]
+    return gmres_factored(S_j, ones, ones, rev, io, alpha, b, x0, rtol, restart, max_restarts, Y,
+                          r, all_sectors(j))
 
 
 @_jit
 def shares_factored(log_w, log_P, gam, io, omega, omega_u, theta, log_c, lp, e, inv, rev, rows,
-                    s_dom, runs):
+                    s_dom, traded):
     """As :func:`shares`, but the sales are left in factored form (see :func:`apply_factored`).
 
-    ``omega_u`` = ω/(1+τ'). Writes ln ĉ, G(ln P̂), the shifted exponentials ``e`` (N, J),
-    ``inv`` = 1/Σ_i ω e, revenue and sales per dollar r, Σ_i S and the domestic sales per
-    dollar ``s_dom`` = S_nn (N, J), reading ω and ω/(1+τ') once and writing no N × N × J
-    array. Returns (price residual, rows that underflowed): with any, the caller uses
-    :func:`shares`, whose per-row log-sum-exp needs the sales stored in full. ``runs``: see
-    :func:`log_price_index_runs`.
+    ``omega_u`` = ω/(1+τ'), by sector like ω. Writes ln ĉ, G(ln P̂), the shifted exponentials
+    ``e`` (J, N), ``inv`` (J, N) = 1/Σ_i ω e, revenue and sales per dollar r, Σ_i S and the
+    domestic sales per dollar ``s_dom`` = S_nn (N, J), reading ω and ω/(1+τ') once and writing
+    no N × N × J array. Returns (price residual, rows that underflowed): with any, the caller
+    uses :func:`shares`, whose per-row log-sum-exp needs the sales stored in full.
     """
     n, j = gam.shape
-    jt = _limit(runs)
     input_cost(log_w, log_P, gam, io, log_c)
     shift = np.empty(j)
-    s = np.empty(j)
-    su = np.empty(j)
-    st = np.empty(j)
     _shifted_exp(log_c, theta, e, shift)
     res = 0.0
     n_bad = 0
-    for a in range(n):
-        for q in range(j):
-            s[q] = 0.0
-            su[q] = 0.0
-            st[q] = 0.0
-        for i in range(n):
-            om_i, ou_i, e_i = omega[a, i], omega_u[a, i], e[i]
-            lim = j if i == a else jt
-            for q in range(lim):
-                v = om_i[q] * e_i[q]
-                vu = ou_i[q] * e_i[q]
-                s[q] += v
-                su[q] += vu
-                st[q] += v - vu
-        for q in range(j):
-            v = s[q]
-            if v > 0 and v < np.inf:
-                lp[a, q] = shift[q] - math.log(v) / theta[q]
-                iv = 1.0 / v
-                inv[a, q] = iv
-                rev[a, q] = st[q] * iv
-                rows[a, q] = su[q] * iv
-                s_dom[a, q] = omega_u[a, a, q] * e[a, q] * iv
+    for q in range(j):
+        e_q, inv_q = e[q], inv[q]
+        for a in range(n):
+            if traded[q]:
+                o_row, ou_row = omega[q, a], omega_u[q, a]
+                s = 0.0
+                su = 0.0
+                st = 0.0
+                for i in range(n):
+                    v = o_row[i] * e_q[i]
+                    vu = ou_row[i] * e_q[i]
+                    s += v
+                    su += vu
+                    st += v - vu
+            else:                                      # home sales only
+                s = omega[q, a, a] * e_q[a]
+                su = omega_u[q, a, a] * e_q[a]
+                st = s - su
+            if s > 0 and s < np.inf:
+                lp[a, q] = shift[q] - math.log(s) / theta[q]
+                iv = 1.0 / s
+                inv_q[a] = iv
+                rev[a, q] = st * iv
+                rows[a, q] = su * iv
+                s_dom[a, q] = omega_u[q, a, a] * e_q[a] * iv
                 d = abs(lp[a, q] - log_P[a, q])
                 if d > res or d != d:
                     res = d
             else:
                 n_bad += 1
-                inv[a, q] = 0.0
+                inv_q[a] = 0.0
     return res, n_bad
 
 
 @_jit
-def scaled_weights(omega, tariffs_new, out):
-    """``out`` = ω/(1+τ'): the weights of sales at producer prices (fixed within a solve)."""
-    n, _, j = omega.shape
+def by_sector(weights, tariffs_new, omega, omega_u):
+    """ω (N, N, J) laid out by sector into ``omega`` (J, N, N), and ω/(1+τ') into ``omega_u``."""
+    n, _, j = weights.shape
     for a in range(n):
         for i in range(n):
-            o_ai, t_ai, w_ai = out[a, i], tariffs_new[a, i], omega[a, i]
+            w_ai, t_ai = weights[a, i], tariffs_new[a, i]
             for q in range(j):
-                o_ai[q] = w_ai[q] / (1.0 + t_ai[q])
+                w = w_ai[q]
+                omega[q, a, i] = w
+                omega_u[q, a, i] = w / (1.0 + t_ai[q])
 
 
 @_jit
@@ -715,7 +629,7 @@ def closing_factored(X, Y, r, s_dom, rows, gam, d1, va_new, tb):
 @_jit
 def shock_weights(pi, tariffs, tariffs_new, trade_cost_hat, theta, X, omega, omega_u, row_sum,
                   can_import, can_export):
-    """ω = π (κ̂)^(−θ), κ̂ = (1+τ')/(1+τ)·d̂, and ω/(1+τ') in one pass (no κ̂ array).
+    """ω = π (κ̂)^(−θ), κ̂ = (1+τ')/(1+τ)·d̂, and ω/(1+τ') in one pass (no κ̂ array), by sector.
 
     As :func:`equations.shock_weights` (zero weight where κ̂ = ∞ or π ≤ 0; ω = π exactly where
     κ̂ = 1). Also writes Σ_i ω (N, J) and, for the feasibility checks, whether each country
@@ -725,28 +639,27 @@ def shock_weights(pi, tariffs, tariffs_new, trade_cost_hat, theta, X, omega, ome
     for a in range(n):
         can_import[a] = False
         can_export[a] = False
+    for a in range(n):                  # a's (N, J) inputs stay in cache; ω rows written whole
+        p_a, t_a, t1_a, d_a = pi[a], tariffs[a], tariffs_new[a], trade_cost_hat[a]
         for q in range(j):
-            row_sum[a, q] = 0.0
-    for a in range(n):
-        rs = row_sum[a]
-        for i in range(n):
-            p_ai, t_ai, t1_ai, d_ai = pi[a, i], tariffs[a, i], tariffs_new[a, i], trade_cost_hat[a, i]
-            o_ai, ou_ai = omega[a, i], omega_u[a, i]
-            live = False
-            for q in range(j):
-                p = p_ai[q]
-                k = (1.0 + t1_ai[q]) / (1.0 + t_ai[q]) * d_ai[q]
+            o_row, ou_row = omega[q, a], omega_u[q, a]
+            spend = X[a, q] > 0
+            rs = 0.0
+            th = theta[q]
+            for i in range(n):
+                p = p_a[i, q]
+                t1 = t1_a[i, q]
+                k = (1.0 + t1) / (1.0 + t_a[i, q]) * d_a[i, q]
                 w = 0.0
                 if p > 0:
                     if k == 1.0:
                         w = p
                     elif k < np.inf:
-                        w = p * math.exp(-theta[q] * math.log(k))
-                o_ai[q] = w
-                ou_ai[q] = w / (1.0 + t1_ai[q])
-                rs[q] += w
-                if w > 0 and X[a, q] > 0:
-                    live = True
-            if live and i != a:
-                can_import[a] = True
-                can_export[i] = True
+                        w = p * math.exp(-th * math.log(k))
+                o_row[i] = w
+                ou_row[i] = w / (1.0 + t1)
+                rs += w
+                if w > 0 and spend and i != a:
+                    can_import[a] = True
+                    can_export[i] = True
+            row_sum[a, q] = rs

@@ -21,7 +21,7 @@ from tradeshock.model.fused import (
     all_sectors,
     closing_factored,
     gmres_factored,
-    price_loop_runs,
+    price_loop,
     shares,
     shares_factored,
 )
@@ -93,15 +93,16 @@ def anderson(active, x, f, beta, stored, has_prev, x_prev, f_prev, dX, dF, out):
 
 
 @_jit
-def outer_step(active, log_w, log_P, gam, io, alpha, omega, omega_u, tariffs_new, theta, runs,
-               n_runs, ptol, inner_max, inner_memory, log_c, lp, e, inv, rev, rows, s_dom, res_p,
+def outer_step(active, log_w, log_P, gam, io, alpha, omega, omega_u, tariffs_new, theta, traded,
+               ptol, inner_max, inner_memory, log_c, lp, e, inv, rev, rows, s_dom, res_p,
                inner, full, exog, gtol, restart, max_restarts, Y, r, X, ok, d1, va, tb, res_x,
                S, u):
     """One outer step's arithmetic of every active member, member after member.
 
     As :class:`~tradeshock.model.kernels.FusedStep` does it for one solve: the inner price
-    loop from ``log_P`` (overwritten by its result; steps into ``inner``), over member b's runs
-    of traded sectors ``runs[b, :n_runs[b]]`` (:func:`fused.traded_runs`); shares and operator
+    loop from ``log_P`` (overwritten by its result; steps into ``inner``), with member b's
+    weights by sector ``omega[b]`` (J, N, N) and traded sectors ``traded[b]``
+    (:func:`fused.traded_sectors`); shares and operator
     parts at it with the sales per dollar in factored form, ω/(1+τ') (``omega_u``) times the
     supplier and buyer vectors ``e`` and ``inv``; only where a price-index row underflowed
     (``full[b]``) the sales are built in full, by :func:`fused.shares`, in the scratch ``S``
@@ -113,18 +114,18 @@ def outer_step(active, log_w, log_P, gam, io, alpha, omega, omega_u, tariffs_new
     """
     n, j = alpha.shape
     rhs = np.empty(n * j)
-    ones = np.ones((n, j))
+    ones = np.ones((j, n))
     every = all_sectors(j)
     for b in range(active.size):
         if not active[b]:
             continue
-        rb = runs[b, :n_runs[b]]
-        lpb, k = price_loop_runs(log_w[b], log_P[b], gam, io, omega[b], theta[b], ptol[b],
-                                 inner_max, inner_memory, rb)
+        tr = traded[b]
+        lpb, k = price_loop(log_w[b], log_P[b], gam, io, omega[b], theta[b], ptol[b], inner_max,
+                            inner_memory, tr)
         log_P[b] = lpb
         inner[b] = k
         res, bad = shares_factored(log_w[b], log_P[b], gam, io, omega[b], omega_u[b], theta[b],
-                                   log_c[b], lp[b], e[b], inv[b], rev[b], rows[b], s_dom[b], rb)
+                                   log_c[b], lp[b], e[b], inv[b], rev[b], rows[b], s_dom[b], tr)
         full[b] = bad > 0
         for a in range(n):
             for q in range(j):
@@ -134,17 +135,17 @@ def outer_step(active, log_w, log_P, gam, io, alpha, omega, omega_u, tariffs_new
             for a in range(n):
                 for i in range(n):
                     for q in range(j):
-                        u[a, i, q] = 1.0 / (1.0 + t_b[a, i, q])
+                        u[q, a, i] = 1.0 / (1.0 + t_b[a, i, q])
             res = shares(log_w[b], log_P[b], gam, io, omega[b], u, theta[b], log_c[b], lp[b], S,
                          rev[b], rows[b])
             for a in range(n):
                 for q in range(j):
-                    s_dom[b, a, q] = S[a, a, q]
+                    s_dom[b, a, q] = S[q, a, a]
             x, good = gmres_factored(S, ones, ones, rev[b], io, alpha, rhs, X[b], gtol[b],
                                      restart, max_restarts, Y[b], r[b], every)
         else:
             x, good = gmres_factored(omega_u[b], e[b], inv[b], rev[b], io, alpha, rhs, X[b],
-                                     gtol[b], restart, max_restarts, Y[b], r[b], rb)
+                                     gtol[b], restart, max_restarts, Y[b], r[b], tr)
         res_p[b] = res
         X[b] = x
         ok[b] = good

@@ -19,7 +19,8 @@ import numpy as np
 from tradeshock.model import equations as eqs
 from tradeshock.model.anderson import Anderson
 
-__all__ = ["KERNELS", "ENV_VAR", "resolve_kernels", "make_step", "NumpyStep", "FusedStep"]
+__all__ = ["KERNELS", "ENV_VAR", "resolve_kernels", "make_step", "NumpyStep", "FusedStep",
+           "dense_expenditure"]
 
 #: Accepted values of ``kernels=`` and of ``$TRADESHOCK_KERNELS``.
 KERNELS: tuple[str, ...] = ("auto", "numba", "numpy")
@@ -58,13 +59,14 @@ def resolve_kernels(kernels: str | None = None) -> str:
 
 def make_step(kernels: str, weights: np.ndarray, tariffs_new: np.ndarray, va_share: np.ndarray,
               io_share: np.ndarray, final_share: np.ndarray, theta: np.ndarray,
-              omega_u: np.ndarray | None = None) -> NumpyStep | FusedStep:
+              by_sector: tuple[np.ndarray, np.ndarray] | None = None) -> NumpyStep | FusedStep:
     """The step object of ``kernels`` (already resolved) for one shock.
 
-    ``omega_u``: ω/(1+τ') if already computed (the compiled path computes it with ω).
+    ``by_sector``: (ω, ω/(1+τ')) laid out by sector (J, N, N), if already computed (the
+    compiled path computes them with the checks, :func:`tradeshock.model.solver.solve`).
     """
     if kernels == "numba":
-        return FusedStep(weights, tariffs_new, va_share, io_share, final_share, theta, omega_u)
+        return FusedStep(weights, tariffs_new, va_share, io_share, final_share, theta, by_sector)
     return NumpyStep(weights, tariffs_new, va_share, io_share, final_share, theta)
 
 
@@ -135,9 +137,10 @@ def _c(a: np.ndarray) -> np.ndarray:
 class FusedStep:
     """One outer step's arithmetic in compiled kernels (:mod:`~tradeshock.model.fused`).
 
-    The sales per dollar S = π'/(1+τ') are kept in factored form, ω/(1+τ') (fixed within a
-    solve) times per-supplier and per-buyer vectors, so a step reads ω and ω/(1+τ') and writes
-    no N × N × J array; only a step in which some price-index row underflowed (handled by a
+    The weights are laid out by sector (J, N, N) for the kernels. The sales per dollar
+    S = π'/(1+τ') are kept in factored form, ω/(1+τ') (fixed within a solve) times
+    per-supplier and per-buyer vectors, so a step reads ω and ω/(1+τ') and writes no
+    N × N × J array; only a step in which some price-index row underflowed (handled by a
     per-row log-sum-exp) stores S in full. Lockstep batches run the same sequence per member in
     :func:`tradeshock.model.fused_batch.outer_step`: change both together
     (``tests/test_model_batch.py`` checks that members take the single solve's steps).
@@ -146,23 +149,22 @@ class FusedStep:
     name = "numba"
 
     def __init__(self, weights, tariffs_new, va_share, io_share, final_share, theta,
-                 omega_u: np.ndarray | None = None) -> None:
+                 by_sector: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         from tradeshock.model import fused
 
         self.k = fused
-        n, _, j = weights.shape
-        self.omega = _c(weights)
+        n, _, j = tariffs_new.shape
         self.tau1 = _c(tariffs_new)
-        if omega_u is None:
-            omega_u = np.empty((n, n, j))
-            fused.scaled_weights(self.omega, self.tau1, omega_u)           # ω/(1+τ')
-        self.omega_u = _c(omega_u)
-        self.runs = fused.traded_runs(self.omega)        # sectors with foreign suppliers
-        self.runs_all = fused.all_sectors(j)
+        if by_sector is None:
+            by_sector = np.empty((j, n, n)), np.empty((j, n, n))
+            fused.by_sector(_c(weights), self.tau1, *by_sector)       # ω and ω/(1+τ')
+        self.omega, self.omega_u = (_c(a) for a in by_sector)
+        self.traded = fused.traded_sectors(self.omega)     # sectors with foreign suppliers
+        self.every = fused.all_sectors(j)
         self.gam, self.io, self.alpha, self.theta = _c(va_share), _c(io_share), _c(final_share), _c(theta)
         self.log_c, self.lp = np.empty((n, j)), np.empty((n, j))
-        self.e, self.inv, self.s_dom = np.empty((n, j)), np.empty((n, j)), np.empty((n, j))
-        self.ones = np.ones((n, j))
+        self.e, self.inv, self.s_dom = np.empty((j, n)), np.empty((j, n)), np.empty((n, j))
+        self.ones = np.ones((j, n))
         self.rev, self.rows = np.empty((n, j)), np.empty((n, j))
         self.Y, self.r = np.empty((n, j)), np.empty(n * j)
         self.va, self.tb = np.empty(n), np.empty(n)
@@ -172,8 +174,8 @@ class FusedStep:
 
     def prices(self, log_w: np.ndarray, log_P: np.ndarray, tol: float) -> tuple[np.ndarray, int]:
         """Inner loop (1)–(2), compiled with its Anderson mixing (see :func:`fused.price_loop`)."""
-        lp, k = self.k.price_loop_runs(_c(log_w), _c(log_P), self.gam, self.io, self.omega,
-                                       self.theta, float(tol), INNER_MAX, INNER_MEMORY, self.runs)
+        lp, k = self.k.price_loop(_c(log_w), _c(log_P), self.gam, self.io, self.omega,
+                                  self.theta, float(tol), INNER_MAX, INNER_MEMORY, self.traded)
         return lp, int(k)
 
     def shares(self, log_w: np.ndarray, log_P: np.ndarray) -> tuple[np.ndarray, float]:
@@ -181,38 +183,36 @@ class FusedStep:
         lw, lP = _c(log_w), _c(log_P)
         res, bad = self.k.shares_factored(lw, lP, self.gam, self.io, self.omega, self.omega_u,
                                           self.theta, self.log_c, self.lp, self.e, self.inv,
-                                          self.rev, self.rows, self.s_dom, self.runs)
+                                          self.rev, self.rows, self.s_dom, self.traded)
         self.full = bool(bad)
         if self.full:                            # underflowed rows: log-sum-exp, S in full
-            n, _, j = self.omega.shape
+            j, n, _ = self.omega.shape
             if self.S is None:
-                self.S = np.empty((n, n, j))
-            u = 1.0 / (1.0 + self.tau1)
+                self.S = np.empty((j, n, n))
+            u = np.ascontiguousarray((1.0 / (1.0 + self.tau1)).transpose(2, 0, 1))
             res = self.k.shares(lw, lP, self.gam, self.io, self.omega, u, self.theta, self.log_c,
                                 self.lp, self.S, self.rev, self.rows)
-            self.s_dom[...] = self.S.reshape(n * n, j)[:: n + 1]
+            self.s_dom[...] = self.S.reshape(j, n * n)[:, :: n + 1].T
         return self.log_c.copy(), float(res)
 
     def _operator(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(W, e, inv, runs) with S = W · e · inv, for the kernels of eq. (4)."""
+        """(W, e, inv, traded) with S = W · e · inv by sector, for the kernels of eq. (4)."""
         if self.full:
             assert self.S is not None
-            return self.S, self.ones, self.ones, self.runs_all
-        return self.omega_u, self.e, self.inv, self.runs
+            return self.S, self.ones, self.ones, self.every
+        return self.omega_u, self.e, self.inv, self.traded
 
     def expenditure(self, exog: np.ndarray, X0: np.ndarray, rtol: float) -> np.ndarray:
         """Eq. (4) by compiled GMRES; keeps the residual and gross output of the X' returned."""
         n, j = self.alpha.shape
         b = (self.alpha * exog[:, None]).ravel()
-        W, e, inv, runs = self._operator()
+        W, e, inv, traded = self._operator()
         x, ok = self.k.gmres_factored(W, e, inv, self.rev, self.io, self.alpha, b,
-                                      _c(X0).ravel(), float(rtol), 40, 10, self.Y, self.r, runs)
+                                      _c(X0).ravel(), float(rtol), 40, 10, self.Y, self.r, traded)
         if not ok:                                     # dense LU fallback, as the NumPy path
-            S = W * e[None, :, :] * inv[:, None, :]
-            x = eqs._dense_solve(S, self.rev, self.io, self.alpha, b)
+            x = dense_expenditure(W, e, inv, self.rev, self.io, self.alpha, b)
             tmp = np.empty(n * j)
-            self.k.apply_factored(x, W, e, inv, self.rev, self.io, self.alpha, self.Y,
-                                  np.empty((n, j)), tmp, runs)
+            self.k.apply_factored(x, W, e, inv, self.rev, self.io, self.alpha, self.Y, tmp, traded)
             np.subtract(b, tmp, out=self.r)
         return x.reshape(n, j)
 
@@ -224,11 +224,22 @@ class FusedStep:
         return float(res), self.va.copy(), self.tb.copy()
 
     def trade_shares(self, log_c: np.ndarray) -> np.ndarray:
-        """π' at input costs ``log_c`` (eq. 3)."""
-        pi = np.empty(self.omega.shape)
+        """π' at input costs ``log_c`` (eq. 3), (N, N, J)."""
+        j, n, _ = self.omega.shape
+        pi = np.empty((n, n, j))
         self.k.trade_shares(_c(log_c), self.omega, self.theta, pi)
         return pi
 
     def revenue(self, X: np.ndarray) -> np.ndarray:
         """Tariff revenue R' = Σ_k r_n^k X_n^k at the last step's shares and ``X`` (N,)."""
         return (self.rev * X).sum(axis=1)
+
+
+def dense_expenditure(W: np.ndarray, e: np.ndarray, inv: np.ndarray, rev: np.ndarray,
+                      io: np.ndarray, alpha: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Eq. (4) by dense LU from the compiled kernels' factored sales (W, e, inv by sector).
+
+    The fallback where GMRES fails, as the NumPy path's: S_ni^k = W[k, n, i] e[k, i] inv[k, n].
+    """
+    sales = W * e[:, None, :] * inv[:, :, None]
+    return eqs._dense_solve(sales.transpose(1, 2, 0), rev, io, alpha, b)

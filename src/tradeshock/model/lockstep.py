@@ -35,10 +35,9 @@ from typing import Any
 import numpy as np
 
 from tradeshock.errors import ConvergenceError, TradeshockError
-from tradeshock.model import equations as eqs
 from tradeshock.model.baseline import Baseline
 from tradeshock.model.jacobian import AUTO_MAX_COUNTRIES, WageJacobian, bordered_inverse, cached_inverse
-from tradeshock.model.kernels import INNER_MAX, INNER_MEMORY, resolve_kernels
+from tradeshock.model.kernels import INNER_MAX, INNER_MEMORY, dense_expenditure, resolve_kernels
 from tradeshock.model.solver import (
     Equilibrium,
     _finish,
@@ -201,38 +200,35 @@ def _chunk(members: list[tuple], who: list[str], opts: dict[str, Any]) -> list[E
     io = np.ascontiguousarray(base0.io_share, dtype=float)
     alpha = np.ascontiguousarray(base0.final_share, dtype=float)
 
-    omega, omega_u, tau = np.empty((B, n, n, j)), np.empty((B, n, n, j)), np.empty((B, n, n, j))
+    omega, omega_u = np.empty((B, j, n, n)), np.empty((B, j, n, n))        # by sector
+    tau = np.empty((B, n, n, j))
     theta, wl, d1s = np.empty((B, j)), np.empty((B, n)), np.empty((B, n))
     log_w, log_P, X = np.empty((B, n)), np.empty((B, n, j)), np.empty((B, n, j))
     precond = np.ones((B, n))
     newton = np.zeros(B, dtype=bool)
-    runs: list[np.ndarray] = []
+    traded = np.empty((B, j), dtype=bool)
     for k, (base, tau_in, dhat_in, d_in, st) in enumerate(members):
         try:
             tau1, dhat, d1 = shock_inputs(base, tau_in, dhat_in, d_in)
-            omega[k] = shock_weights_checked(base, tau1, dhat, d1, opts["labels"])
+            weights = shock_weights_checked(base, tau1, dhat, d1, opts["labels"])
         except TradeshockError as exc:
             raise type(exc)(f"{who[k]}: {exc}") from exc
         tau[k] = tau1
-        fused.scaled_weights(omega[k], tau[k], omega_u[k])               # ω/(1+τ')
-        runs.append(fused.traded_runs(omega[k]))             # sectors with foreign suppliers
-        del tau1, dhat
+        fused.by_sector(np.ascontiguousarray(weights), tau[k], omega[k], omega_u[k])
+        traded[k] = fused.traded_sectors(omega[k])           # sectors with foreign suppliers
+        del tau1, dhat, weights
         theta[k], wl[k], d1s[k] = base.theta, base.value_added, d1
         log_w[k], log_P[k], X[k] = _starting_point(base, st, base.value_added)
         if opts["precondition"]:
             precond[k] = _wage_preconditioner(base)
         newton[k] = jacobian is not None or method == "newton" or (
             method == "auto" and base.resolved and n <= AUTO_MAX_COUNTRIES)
-    n_runs = np.array([len(rr) for rr in runs], dtype=np.int64)
-    runs_b = np.zeros((B, max(1, int(n_runs.max())), 2), dtype=np.int64)
-    for k, rr in enumerate(runs):
-        runs_b[k, :len(rr)] = rr
     wl_total = wl.sum(axis=1)
     log_wl = np.log(wl)
 
     log_c, lp_chk = np.empty((B, n, j)), np.empty((B, n, j))
-    e, inv, s_dom = np.empty((B, n, j)), np.empty((B, n, j)), np.empty((B, n, j))
-    S_scratch, u_scratch = np.empty((n, n, j)), np.empty((n, n, j))
+    e, inv, s_dom = np.empty((B, j, n)), np.empty((B, j, n)), np.empty((B, n, j))
+    S_scratch, u_scratch = np.empty((j, n, n)), np.empty((j, n, n))
     full = np.zeros(B, dtype=bool)
     rev, rows, Y = np.empty((B, n, j)), np.empty((B, n, j)), np.empty((B, n, j))
     r = np.empty((B, nj))
@@ -265,14 +261,14 @@ def _chunk(members: list[tuple], who: list[str], opts: dict[str, Any]) -> list[E
         gtol = np.maximum(min(1e-13, 1e-3 * tol), np.minimum(1e-6, 1e-4 * outer_res))
         w_hat = np.exp(log_w)
         exog = w_hat * wl + d1s
-        K.outer_step(active, log_w, log_P, gam, io, alpha, omega, omega_u, tau, theta, runs_b,
-                     n_runs, ptol, INNER_MAX, INNER_MEMORY, log_c, lp_chk, e, inv, rev, rows,
+        K.outer_step(active, log_w, log_P, gam, io, alpha, omega, omega_u, tau, theta, traded,
+                     ptol, INNER_MAX, INNER_MEMORY, log_c, lp_chk, e, inv, rev, rows,
                      s_dom, res_p, inner, full, exog, gtol, 40, 10, Y, r, Xf, gm_ok, d1s, va, tb,
                      res_x, S_scratch, u_scratch)
         inner_total += np.where(active, inner, 0)
         for k in np.flatnonzero(active & ~gm_ok).tolist():  # dense LU fallback, as solve does
             _dense_expenditure(k, full[k], log_w, log_P, gam, io, alpha, omega, omega_u, tau,
-                               theta, runs[k], log_c, lp_chk, e, inv, rev, rows, exog, Y, r, Xf)
+                               theta, traded[k], log_c, lp_chk, e, inv, rev, rows, exog, Y, r, Xf)
             res_x[k] = fused.closing_factored(X[k], Y[k], r[k], s_dom[k], rows[k], gam, d1s[k],
                                               va[k], tb[k])
         with np.errstate(invalid="ignore"):
@@ -341,7 +337,7 @@ def _member_result(k: int, member: tuple, tau1: np.ndarray, log_w: np.ndarray, l
     from tradeshock.model import fused
 
     lc = log_c[k].copy()
-    pi = np.empty(omega.shape[1:])
+    pi = np.empty(tau1.shape)
     fused.trade_shares(lc, omega[k], theta[k], pi)
     Xk = X[k].copy()
     best = (log_w[k].copy(), log_P[k].copy(), lc, pi, Xk, float(res_p[k]), float(res_x[k]),
@@ -352,7 +348,7 @@ def _member_result(k: int, member: tuple, tau1: np.ndarray, log_w: np.ndarray, l
 
 def _dense_expenditure(k: int, full: bool, log_w: np.ndarray, log_P: np.ndarray, gam: np.ndarray,
                        io: np.ndarray, alpha: np.ndarray, omega: np.ndarray, omega_u: np.ndarray,
-                       tau: np.ndarray, theta: np.ndarray, runs: np.ndarray, log_c: np.ndarray,
+                       tau: np.ndarray, theta: np.ndarray, traded: np.ndarray, log_c: np.ndarray,
                        lp: np.ndarray,
                        e: np.ndarray, inv: np.ndarray, rev: np.ndarray, rows: np.ndarray,
                        exog: np.ndarray, Y: np.ndarray, r: np.ndarray, Xf: np.ndarray) -> None:
@@ -361,15 +357,16 @@ def _dense_expenditure(k: int, full: bool, log_w: np.ndarray, log_P: np.ndarray,
 
     n, j = alpha.shape
     if full:                          # the sales in full again (the kernel's scratch is reused)
-        S = np.empty((n, n, j))
-        fused.shares(log_w[k], log_P[k], gam, io, omega[k], 1.0 / (1.0 + tau[k]), theta[k],
-                     log_c[k], lp[k], S, rev[k], rows[k])
-        W, ek, ik, rk = S, np.ones((n, j)), np.ones((n, j)), fused.all_sectors(j)
+        S = np.empty((j, n, n))
+        u = np.ascontiguousarray((1.0 / (1.0 + tau[k])).transpose(2, 0, 1))
+        fused.shares(log_w[k], log_P[k], gam, io, omega[k], u, theta[k], log_c[k], lp[k], S,
+                     rev[k], rows[k])
+        W, ek, ik, tk = S, np.ones((j, n)), np.ones((j, n)), fused.all_sectors(j)
     else:
-        W, ek, ik, rk = omega_u[k], e[k], inv[k], runs
+        W, ek, ik, tk = omega_u[k], e[k], inv[k], traded
     b = (alpha * exog[k][:, None]).ravel()
-    x = eqs._dense_solve(W * ek[None, :, :] * ik[:, None, :], rev[k], io, alpha, b)
+    x = dense_expenditure(W, ek, ik, rev[k], io, alpha, b)
     tmp = np.empty(n * j)
-    fused.apply_factored(x, W, ek, ik, rev[k], io, alpha, Y[k], np.empty((n, j)), tmp, rk)
+    fused.apply_factored(x, W, ek, ik, rev[k], io, alpha, Y[k], tmp, tk)
     np.subtract(b, tmp, out=r[k])
     Xf[k] = x

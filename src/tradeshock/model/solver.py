@@ -200,7 +200,8 @@ def shock_weights_checked(base: Baseline, tau1: np.ndarray, dhat: np.ndarray, d1
 
 def _fused_weights(base: Baseline, tau1: np.ndarray, dhat: np.ndarray, d1: np.ndarray,
                    labels: tuple[Sequence[str], Sequence[str]] | None) -> tuple[np.ndarray, np.ndarray]:
-    """(ω, ω/(1+τ')) as :func:`shock_weights_checked` gives ω, in one compiled pass.
+    """(ω, ω/(1+τ')) by sector (J, N, N), ω as :func:`shock_weights_checked` gives it, in one
+    compiled pass.
 
     The checks use the pass's row sums and trade flags; where one fails, the NumPy version
     runs to raise the same, fully worded error.
@@ -208,7 +209,7 @@ def _fused_weights(base: Baseline, tau1: np.ndarray, dhat: np.ndarray, d1: np.nd
     from tradeshock.model import fused
 
     n, _, j = base.pi.shape
-    omega, omega_u, row_sum = np.empty((n, n, j)), np.empty((n, n, j)), np.empty((n, j))
+    omega, omega_u, row_sum = np.empty((j, n, n)), np.empty((j, n, n)), np.empty((n, j))
     can_import, can_export = np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_)
     c = np.ascontiguousarray
     fused.shock_weights(c(base.pi, dtype=float), c(base.tariffs, dtype=float), tau1,
@@ -219,11 +220,12 @@ def _fused_weights(base: Baseline, tau1: np.ndarray, dhat: np.ndarray, d1: np.nd
     bad = ((~can_import & can_export & (rel >= -tiny)) | (~can_export & can_import & (rel <= tiny))
            | (~can_export & ~can_import & (np.abs(rel) > tiny)))
     if np.any(rows_empty & (base.X > 0)) or np.any(bad):
-        omega = shock_weights_checked(base, tau1, dhat, d1, labels)    # raises, or agrees
-        return omega, omega / (1.0 + tau1)
+        weights = shock_weights_checked(base, tau1, dhat, d1, labels)    # raises, or agrees
+        fused.by_sector(c(weights), tau1, omega, omega_u)
+        return omega, omega_u
     if np.any(rows_empty):  # no spending and no supplier: price index irrelevant, keep it finite
         aa, bb = np.nonzero(rows_empty)
-        omega[aa, aa, bb] = omega_u[aa, aa, bb] = 1.0               # τ' = 0 at home
+        omega[bb, aa, aa] = omega_u[bb, aa, aa] = 1.0               # τ' = 0 at home
     return omega, omega_u
 
 
@@ -324,9 +326,10 @@ def _solve(base: Baseline, tariffs_new: np.ndarray | None, trade_cost_hat: np.nd
     tau1, dhat, d1 = shock_inputs(base, tariffs_new, trade_cost_hat, deficit_new)
 
     kname = resolve_kernels(kernels)
-    omega_u = None
+    by_sector = None
     if kname == "numba":
-        weights, omega_u = _fused_weights(base, tau1, dhat, d1, labels)
+        by_sector = _fused_weights(base, tau1, dhat, d1, labels)
+        weights = by_sector[0].transpose(1, 2, 0)           # (N, N, J) view, for the no-IO path
     else:
         weights = shock_weights_checked(base, tau1, dhat, d1, labels)
 
@@ -334,7 +337,8 @@ def _solve(base: Baseline, tariffs_new: np.ndarray | None, trade_cost_hat: np.nd
     if method not in ("auto", "anderson", "newton"):
         raise ValueError(f"method={method!r}; use 'auto', 'anderson' or 'newton'")
     if method != "anderson" and _use_newton(base, method):
-        got = solve_no_io(base, weights, tau1, d1, tol=tol, max_iter=min(max_iter, 100))
+        got = solve_no_io(base, np.ascontiguousarray(weights), tau1, d1, tol=tol,
+                          max_iter=min(max_iter, 100))
         if got is not None:
             st, evals = got
             # eq. (2): with no IO links ln P̂ is G(ŵ) evaluated directly (input costs do not
@@ -346,7 +350,7 @@ def _solve(base: Baseline, tariffs_new: np.ndarray | None, trade_cost_hat: np.nd
             if max(closed[5:8]) <= tol:
                 return _finish(closed, tau1, d1, wl, tol, 0, t0, raise_on_failure,
                                rev=(st.r * st.X).sum(axis=1))
-    step = make_step(kname, weights, tau1, gam, io, alpha, theta, omega_u=omega_u)
+    step = make_step(kname, weights, tau1, gam, io, alpha, theta, by_sector=by_sector)
     wl_total = wl.sum()
     outer_res = 1.0
     log_w, log_P, X = _starting_point(base, start, wl)
