@@ -585,13 +585,14 @@ def shares_factored(log_w, log_P, gam, io, omega, omega_u, theta, log_c, lp, e, 
 def by_sector(weights, tariffs_new, omega, omega_u):
     """ω (N, N, J) laid out by sector into ``omega`` (J, N, N), and ω/(1+τ') into ``omega_u``."""
     n, _, j = weights.shape
-    for a in range(n):
-        for i in range(n):
-            w_ai, t_ai = weights[a, i], tariffs_new[a, i]
-            for q in range(j):
-                w = w_ai[q]
-                omega[q, a, i] = w
-                omega_u[q, a, i] = w / (1.0 + t_ai[q])
+    for a in range(n):                  # buyer a's (N, J) block stays in cache: rows written whole
+        w_a, t_a = weights[a], tariffs_new[a]
+        for q in range(j):
+            o_row, ou_row = omega[q, a], omega_u[q, a]
+            for i in range(n):
+                w = w_a[i, q]
+                o_row[i] = w
+                ou_row[i] = w / (1.0 + t_a[i, q])
 
 
 @_jit
@@ -643,23 +644,24 @@ def shock_weights(pi, tariffs, tariffs_new, trade_cost_hat, theta, X, omega, ome
         p_a, t_a, t1_a, d_a = pi[a], tariffs[a], tariffs_new[a], trade_cost_hat[a]
         for q in range(j):
             o_row, ou_row = omega[q, a], omega_u[q, a]
-            spend = X[a, q] > 0
             rs = 0.0
             th = theta[q]
             for i in range(n):
                 p = p_a[i, q]
                 t1 = t1_a[i, q]
-                k = (1.0 + t1) / (1.0 + t_a[i, q]) * d_a[i, q]
-                w = 0.0
-                if p > 0:
-                    if k == 1.0:
-                        w = p
-                    elif k < np.inf:
+                w = p if p > 0 else 0.0
+                if w > 0 and (t1 != t_a[i, q] or d_a[i, q] != 1.0):    # else κ̂ = 1 exactly
+                    k = (1.0 + t1) / (1.0 + t_a[i, q]) * d_a[i, q]
+                    if not k < np.inf:
+                        w = 0.0
+                    elif k != 1.0:
                         w = p * math.exp(-th * math.log(k))
                 o_row[i] = w
                 ou_row[i] = w / (1.0 + t1)
                 rs += w
-                if w > 0 and spend and i != a:
-                    can_import[a] = True
-                    can_export[i] = True
             row_sum[a, q] = rs
+            if X[a, q] > 0:
+                for i in range(n):
+                    if o_row[i] > 0 and i != a:
+                        can_import[a] = True
+                        can_export[i] = True
