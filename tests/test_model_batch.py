@@ -226,3 +226,60 @@ def test_lockstep_draws_equal_one_by_one_draws(raw):
         np.testing.assert_allclose(a.baseline_w_hat, b.baseline_w_hat, rtol=1e-10)
         np.testing.assert_allclose(a.real_income, b.real_income, atol=1e-10)
         assert a.iterations == b.iterations
+
+
+def test_lockstep_step_with_underflowed_rows_and_dense_fallback_equals_numpy_step():
+    """A batch member whose price-index row underflows takes the full-sales route of the
+    compiled batch step (and the dense fallback of eq. 4), and must give the NumPy step's
+    prices, expenditure, value added and trade balance."""
+    from tradeshock.model import fused
+    from tradeshock.model import fused_batch as K
+    from tradeshock.model.kernels import NumpyStep
+    from tradeshock.model.lockstep import _dense_expenditure
+
+    base = baseline_from_world(random_world(4, 2, seed=3))
+    n, j = 4, 2
+    theta = np.array([65.0, 4.0])
+    w = np.array(base.pi, copy=True)
+    w[0, [0, 2, 3], 0] = 0.0                   # country 0 buys sector 0 from country 1 only
+    tau = np.array(base.tariffs, copy=True)
+    tau.reshape(16, 2)[::5] = 0.0
+    log_w = np.array([0.0, 60.0, 0.0, 0.0])    # country 1 far costlier than the cheapest
+    exog = np.exp(log_w) * base.value_added + base.deficit
+    gam, io, alpha = (np.ascontiguousarray(a) for a in (base.va_share, base.io_share, base.final_share))
+
+    ns = NumpyStep(w, tau, gam, io, alpha, theta)
+    lp_n, _ = ns.prices(log_w, np.zeros((n, j)), 1e-14)
+    ns.shares(log_w, lp_n)
+    X_n = ns.expenditure(exog, base.X.copy(), 1e-14)
+    _, va_n, tb_n = ns.closing(X_n, exog, base.deficit)
+
+    omega, omega_u = np.empty((1, j, n, n)), np.empty((1, j, n, n))
+    fused.by_sector(w, tau, omega[0], omega_u[0])
+    traded = fused.traded_sectors(omega[0])[None]
+    B = 1
+    st = {k: np.empty((B, n, j)) for k in ("log_c", "lp", "rev", "rows", "s_dom", "Y")}
+    e, inv = np.empty((B, j, n)), np.empty((B, j, n))
+    log_P, X = np.zeros((B, n, j)), base.X.copy().reshape(B, n * j)
+    full, ok, inner = np.zeros(B, bool), np.zeros(B, bool), np.zeros(B, np.int64)
+    va, tb, res_p, res_x, r = np.empty((B, n)), np.empty((B, n)), np.empty(B), np.empty(B), np.empty((B, n * j))
+    K.outer_step(np.ones(B, bool), log_w[None], log_P, gam, io, alpha, omega, omega_u, tau[None],
+                 theta[None], traded, np.array([1e-14]), 200, 5, st["log_c"], st["lp"], e, inv,
+                 st["rev"], st["rows"], st["s_dom"], res_p, inner, full, exog[None],
+                 np.array([1e-14]), 40, 10, st["Y"], r, X, ok, base.deficit[None], va, tb, res_x,
+                 np.empty((j, n, n)), np.empty((j, n, n)))
+    assert full[0] and ok[0]                   # the row underflowed: sales stored in full
+    np.testing.assert_allclose(log_P[0], lp_n, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(X[0].reshape(n, j), X_n, rtol=1e-10)
+    scale = np.abs(tb_n).max()
+    np.testing.assert_allclose(va[0], va_n, rtol=1e-9)
+    np.testing.assert_allclose(tb[0], tb_n, rtol=1e-9, atol=1e-9 * scale)
+    # the dense LU fallback of eq. (4), on the full-sales and the factored route alike
+    for is_full in (True, False):
+        Xf = np.zeros((B, n * j))
+        _dense_expenditure(0, is_full, log_w[None], log_P, gam, io, alpha, omega, omega_u,
+                           tau[None], theta[None], traded[0], st["log_c"], st["lp"], e, inv,
+                           st["rev"], st["rows"], exog[None], st["Y"], r, Xf)
+        if is_full:
+            np.testing.assert_allclose(Xf[0].reshape(n, j), X_n, rtol=1e-10)
+        assert np.abs(r[0]).max() <= 1e-9 * np.abs(Xf[0]).max()
