@@ -262,7 +262,8 @@ def test_lockstep_step_with_underflowed_rows_and_dense_fallback_equals_numpy_ste
     e, inv = np.empty((B, j, n)), np.empty((B, j, n))
     log_P, X = np.zeros((B, n, j)), base.X.copy().reshape(B, n * j)
     full, ok, inner = np.zeros(B, bool), np.zeros(B, bool), np.zeros(B, np.int64)
-    va, tb, res_p, res_x, r = np.empty((B, n)), np.empty((B, n)), np.empty(B), np.empty(B), np.empty((B, n * j))
+    va, tb, res_p, res_x = np.empty((B, n)), np.empty((B, n)), np.empty(B), np.empty(B)
+    r = np.empty((B, n * j))
     K.outer_step(np.ones(B, bool), log_w[None], log_P, gam, io, alpha, omega, omega_u, tau[None],
                  theta[None], traded, np.array([1e-14]), 200, 5, st["log_c"], st["lp"], e, inv,
                  st["rev"], st["rows"], st["s_dom"], res_p, inner, full, exog[None],

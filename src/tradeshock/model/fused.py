@@ -416,13 +416,12 @@ def _norm(v):
 @_jit
 def gmres_factored(W, e, inv, rev, io, alpha, b, x0, rtol, restart, max_restarts, Y, r,
                    traded):
-    """Restarted GMRES (CGS2, Givens) for (I − A) x = b, as :func:`equations.gmres`, with
-    the sales in the factored form S = W · e · inv of :func:`apply_factored`.
+    """Restarted GMRES (CGS2, Givens) for (I − A) x = b, as :func:`equations.gmres`.
 
-    Returns (x, converged). On return ``r`` = b − (I − A) x and ``Y`` = gross output at the
-    returned x (unless the residual was not finite).
+    The sales are in the factored form S = W · e · inv of :func:`apply_factored`. Returns
+    (x, converged). On return ``r`` = b − (I − A) x and ``Y`` = gross output at the returned x
+    (unless the residual was not finite).
     """
-    n, j = alpha.shape
     nj = b.size
     bnorm = _norm(b)
     if bnorm == 0:
@@ -432,7 +431,7 @@ def gmres_factored(W, e, inv, rev, io, alpha, b, x0, rtol, restart, max_restarts
         return x, True
     x = x0.copy()
     tmp = np.empty(nj)
-    Ys = np.empty((n, j))
+    Ys = np.empty(Y.shape)
     V = np.empty((restart + 1, nj))
     H = np.zeros((restart + 1, restart))
     cs = np.zeros(restart)

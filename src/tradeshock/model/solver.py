@@ -200,8 +200,7 @@ def shock_weights_checked(base: Baseline, tau1: np.ndarray, dhat: np.ndarray, d1
 
 def _fused_weights(base: Baseline, tau1: np.ndarray, dhat: np.ndarray, d1: np.ndarray,
                    labels: tuple[Sequence[str], Sequence[str]] | None) -> tuple[np.ndarray, np.ndarray]:
-    """(ω, ω/(1+τ')) by sector (J, N, N), ω as :func:`shock_weights_checked` gives it, in one
-    compiled pass.
+    """(ω, ω/(1+τ')) by sector (J, N, N), ω as :func:`shock_weights_checked` gives it, in one pass.
 
     The checks use the pass's row sums and trade flags; where one fails, the NumPy version
     runs to raise the same, fully worded error.
