@@ -58,3 +58,39 @@ def test_broda_weinstein_is_sigma_minus_one(world):
 def test_uncertainty_record(world):
     u = world.provenance["elasticity_uncertainty"]
     assert u["shape"] == "lognormal" and u["p95_factor"] == 2.0 and u["p05_factor"] == 0.5
+
+
+def _cp_scenario():
+    from tradeshock.scenario import Scenario
+
+    return Scenario.from_dict({"name": "us25-cp", "settings": {"elasticities": "cp2015"},
+                               "measures": [{"tariff": {"imposer": "USA", "targets": ["CAN"],
+                                                        "add": 0.25, "source": "a test"}}]})
+
+
+def test_simulate_on_a_world_applies_the_scenarios_elasticity_set(world):
+    """``simulate(World, scenario)`` solves with ``settings.elasticities``, as the runner does."""
+    import tradeshock as ts
+    from tradeshock.resolve import world_for
+
+    sc = _cp_scenario()
+    got = ts.simulate(world, sc)
+    np.testing.assert_array_equal(got.world.theta, world.elasticities["cp2015"])
+    want = ts.simulate(world.with_elasticities("cp2015"), sc)
+    assert world_for(sc, world) is got.world                  # one variant, one cached baseline
+    np.testing.assert_allclose(got.equilibrium.w_hat, want.equilibrium.w_hat, rtol=1e-12)
+    plain = ts.simulate(world, sc.to_shock(world))              # the same measures, default θ
+    assert np.abs(plain.equilibrium.w_hat / got.equilibrium.w_hat - 1).max() > 1e-4
+
+
+def test_a_world_with_other_elasticities_is_refused_not_solved(world):
+    """Entry points that take a World as given name the mismatch instead of ignoring it."""
+    from tradeshock.errors import DataError, ScenarioError
+    from tradeshock.parallel import solve_many
+    from tradeshock.scenario import Scenario
+
+    with pytest.raises(ScenarioError, match=r"settings\.elasticities is 'cp2015'.*with_elasticities"):
+        solve_many(world, [_cp_scenario()])
+    bad = Scenario.from_dict({"name": "x", "settings": {"elasticities": "cp2051"}})
+    with pytest.raises((DataError, ScenarioError), match="cp2051"):
+        __import__("tradeshock").simulate(world, bad)

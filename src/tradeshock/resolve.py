@@ -7,7 +7,8 @@ or a shipped name is resolved next to the scenario files, by
 callers do not depend on them):
 
 - a world as a World or a name, with the scenario's ``settings.elasticities`` applied
-  (:func:`world_for`);
+  (:func:`world_for`, :func:`with_scenario_elasticities`; :func:`as_shock` refuses a World whose
+  θ is not the set its scenario names, rather than solve it with the wrong elasticities);
 - a deficit treatment, ``"fixed"``/``"zero"`` or None for the scenario's
   (:data:`Deficits`, :func:`check_deficits`, :func:`scenario_deficits`);
 - a shock as a :class:`~tradeshock.shock.Shock`, a Scenario or None (:func:`as_shock`).
@@ -15,14 +16,19 @@ callers do not depend on them):
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Mapping
 from typing import Any, Literal, cast
 
-from tradeshock.errors import ShockError, TradeshockError, did_you_mean
+import numpy as np
+
+from tradeshock.errors import ScenarioError, ShockError, TradeshockError, did_you_mean
 from tradeshock.shock import Shock
 from tradeshock.world import World, load_world
 
-__all__ = ["DEFICITS", "Deficits", "as_shock", "check_deficits", "scenario_deficits", "world_for"]
+__all__ = ["DEFICITS", "Deficits", "as_shock", "check_deficits", "check_elasticities",
+           "scenario_deficits", "scenario_elasticities", "with_scenario_elasticities", "world_for"]
 
 Deficits = Literal["fixed", "zero"]
 #: The deficit treatments: ``fixed`` keeps D_n' = D_n (numéraire units); ``zero`` balances trade
@@ -65,14 +71,54 @@ def world_for(scenario: Any, world: Any = None, cache: dict[str, World] | None =
         name = str(world or getattr(scenario, "world", None) or "default")
     if name not in cache:
         cache[name] = load_world(name)
-    w = cache[name]
-    theta = getattr(getattr(scenario, "settings", None), "elasticities", None)
-    if theta:
-        key = f"{name}|{theta}"
-        if key not in cache:
-            cache[key] = w.with_elasticities(str(theta))
-        w = cache[key]
-    return w
+    return with_scenario_elasticities(cache[name], scenario)
+
+
+#: Elasticity variants of each World (name -> World), built once so their re-solved baselines
+#: are cached once too (:func:`tradeshock.simulate.resolved_baseline` caches by World).
+_VARIANTS: weakref.WeakKeyDictionary[World, dict[str, World]] = weakref.WeakKeyDictionary()
+_VARIANTS_LOCK = threading.Lock()
+
+
+def scenario_elasticities(scenario: Any) -> str | None:
+    """The elasticity set a scenario names in ``settings.elasticities`` (None if none)."""
+    settings = getattr(scenario, "settings", None)
+    name = getattr(settings, "elasticities", None) if settings is not None else None
+    if name is None and isinstance(settings, Mapping):
+        name = settings.get("elasticities")
+    return str(name) if name else None
+
+
+def _uses(world: World, name: str) -> bool:
+    """Whether ``world``'s θ is its elasticity set ``name`` (unknown names raise DataError)."""
+    if name not in world.elasticities:
+        world.with_elasticities(name)                 # raises, naming the known sets
+    return bool(np.array_equal(np.asarray(world.theta, dtype=float),
+                               np.asarray(world.elasticities[name], dtype=float)))
+
+
+def with_scenario_elasticities(world: World, scenario: Any) -> World:
+    """``world`` with the scenario's ``settings.elasticities`` set as θ (itself if none or in use)."""
+    name = scenario_elasticities(scenario)
+    if name is None or _uses(world, name):
+        return world
+    with _VARIANTS_LOCK:
+        variants = _VARIANTS.setdefault(world, {})
+        if name not in variants:
+            variants[name] = world.with_elasticities(name)
+        return variants[name]
+
+
+def check_elasticities(world: World, scenario: Any) -> None:
+    """Raise ScenarioError if the scenario names an elasticity set that ``world`` does not use."""
+    name = scenario_elasticities(scenario)
+    if name is not None and not _uses(world, name):
+        current = world.provenance.get("elasticity_set", "another set")
+        raise ScenarioError(
+            f"scenario {getattr(scenario, 'name', '')!r}: settings.elasticities is {name!r}, but "
+            f"the World given uses {current!r}; pass world.with_elasticities({name!r}) (or "
+            "tradeshock.resolve.world_for(scenario, world)), or drop the setting to use the "
+            "World's own elasticities")
 
 
 def as_shock(world: World, shock: Any, deficits: Any = None) -> tuple[Shock, Any, Deficits]:
@@ -86,6 +132,7 @@ def as_shock(world: World, shock: Any, deficits: Any = None) -> tuple[Shock, Any
         shock = Shock(world)
     elif hasattr(shock, "to_shock") and not isinstance(shock, Shock):
         scenario = shock
+        check_elasticities(world, scenario)
         shock = scenario.to_shock(world)
         if deficits is None:
             deficits = scenario_deficits(scenario)

@@ -17,7 +17,7 @@ import numpy as np
 
 from tradeshock.model import Baseline, Equilibrium, baseline_from_world, solve
 from tradeshock.quotas import NOTE, solve_with_quotas
-from tradeshock.resolve import DEFICITS, Deficits, as_shock, check_deficits
+from tradeshock.resolve import DEFICITS, Deficits, as_shock, check_deficits, with_scenario_elasticities
 from tradeshock.result import Result
 from tradeshock.world import World
 
@@ -66,7 +66,8 @@ def simulate(world: World, shock: Any = None, deficits: Deficits | None = None, 
         The baseline economy.
     shock
         A :class:`~tradeshock.shock.Shock`, a Scenario (anything with ``to_shock(world)`` and
-        ``settings.deficits``), or None for the null shock.
+        ``settings.deficits``), or None for the null shock. A Scenario's
+        ``settings.elasticities`` set replaces the world's θ (the result's ``world`` has it).
     deficits
         ``"fixed"`` (default; D' = D in numéraire units) or ``"zero"`` (trade balanced in the
         re-solved baseline, as Caliendo & Parro). A Scenario's setting applies when omitted.
@@ -98,6 +99,7 @@ def simulate(world: World, shock: Any = None, deficits: Deficits | None = None, 
     from tradeshock.model.solver import check_solver_args
 
     check_solver_args(tol, max_iter)
+    world = with_scenario_elasticities(world, shock)      # a Scenario's settings.elasticities
     shock, scenario, deficits = as_shock(world, shock, deficits)
     shock.check_fits(world)
     base, eq0 = resolved_baseline(world, deficits, tol=tol, max_iter=max_iter)
