@@ -33,6 +33,13 @@ def test_import_tradeshock_is_lazy_and_simulate_is_the_verb():
     assert out.stdout.strip() == ts.__version__
 
 
+def test_the_runner_loads_duckdb_only_to_write_it():
+    """DuckDB (about 0.35 s to import) is loaded by the duckdb output format, not by every run."""
+    code = "import sys, tradeshock.runner; print('duckdb' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 def test_world_to_xarray_is_labelled(world):
     ds = world.to_xarray()
     n, i, j = world.countries.index("C02"), world.countries.index("C03"), 1
