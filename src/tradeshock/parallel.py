@@ -517,11 +517,11 @@ def _draw_block(job: dict[str, Any], first: int, thetas: np.ndarray) -> list:
     central = np.all(thetas == job["raw"].theta[None, :], axis=1) & (job["central"] is not None)
     out: list = [None] * len(thetas)
     if central.any():
-        from tradeshock.model.batch import _draw_record
+        from tradeshock.model.batch import Draw
 
         eq0_c, eq_c = job["central"]
         for k in np.flatnonzero(central):
-            out[k] = (_draw_record(thetas[k], job["base_c"], eq0_c, eq_c, 0.0)
+            out[k] = (Draw.from_solves(thetas[k], job["base_c"], eq0_c, eq_c, 0.0)
                       if job["reduce"] is None else
                       job["reduce"](thetas[k], job["base_c"], eq0_c, eq_c))
     rest = np.flatnonzero(~central)

@@ -70,6 +70,17 @@ class Draw:
     residual: float
     seconds: float
 
+    @classmethod
+    def from_solves(cls, theta: np.ndarray, base_d: Baseline, eq0: Equilibrium, eq: Equilibrium,
+                    seconds: float) -> Draw:
+        """The record of a draw from its re-solved baseline ``base_d`` (solve ``eq0``) and ``eq``."""
+        return cls(theta=np.array(theta, dtype=float), w_hat=eq.w_hat, P_hat=eq.P_hat,
+                   real_income=real_income(base_d, eq), baseline_w_hat=eq0.w_hat,
+                   iterations=(eq0.iterations, eq.iterations),
+                   residual=max(eq.residual_price, eq.residual_expenditure,
+                                 eq.residual_trade_balance),
+                   seconds=seconds)
+
 
 def _stack(arr: Any, b: int | None, shape: tuple[int, ...], what: str) -> list[Any]:
     """Per-problem entries of a stacked array [B, ...], a sequence, or one value for all."""
@@ -127,15 +138,6 @@ def solve_batch(base: Baseline, tariffs_new: Any = None, trade_cost_hat: Any = N
 def theta_baseline(raw: Baseline, theta: np.ndarray) -> Baseline:
     """``raw`` with trade elasticities ``theta`` (J,) instead of its own (checked)."""
     return replace(raw, theta=np.asarray(theta, dtype=float))
-
-
-def _draw_record(theta: np.ndarray, base_d: Baseline, eq0: Equilibrium, eq: Equilibrium,
-                 seconds: float) -> Draw:
-    return Draw(theta=np.array(theta, dtype=float), w_hat=eq.w_hat, P_hat=eq.P_hat,
-                real_income=real_income(base_d, eq), baseline_w_hat=eq0.w_hat,
-                iterations=(eq0.iterations, eq.iterations),
-                residual=max(eq.residual_price, eq.residual_expenditure, eq.residual_trade_balance),
-                seconds=seconds)
 
 
 def solve_draws(raw: Baseline, thetas: np.ndarray, tariffs_new: np.ndarray | None = None,
@@ -215,7 +217,7 @@ def solve_draws(raw: Baseline, thetas: np.ndarray, tariffs_new: np.ndarray | Non
                               **kw)
         seconds = (time.perf_counter() - t0) / len(block)
         for theta, base_d, eq0, eq in zip(block, bases, eq0s, eqs_, strict=True):
-            out.append(_draw_record(theta, base_d, eq0, eq, seconds) if reduce is None
+            out.append(Draw.from_solves(theta, base_d, eq0, eq, seconds) if reduce is None
                        else reduce(theta, base_d, eq0, eq))
     return out
 
@@ -235,7 +237,7 @@ def _one_draw(k: int, raw: Baseline, theta: np.ndarray, tariffs_new: np.ndarray 
     except ConvergenceError as exc:
         raise ConvergenceError(f"elasticity draw {k}: {exc}", exc.diagnostics) from exc
     seconds = time.perf_counter() - t0
-    return (_draw_record(theta, base_d, eq0, eq, seconds) if reduce is None
+    return (Draw.from_solves(theta, base_d, eq0, eq, seconds) if reduce is None
             else reduce(theta, base_d, eq0, eq))
 
 
