@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -106,7 +107,8 @@ def bands_table(w, draws: int) -> tuple[str, dict]:
                      f"{hi - lo:.{d}f} |")
     text = "\n".join(lines) + "\n\n"
     text += (f"{u.n_ok} of {u.draws} draws solved ({len(u.failures)} failed), seed 0, "
-             f"{secs:.0f} s on this loaded 2-core machine including the tornado.\n\n")
+             f"{secs:.0f} s on a 2-core machine (load average {os.getloadavg()[0]:.1f}) including "
+             "the tornado.\n\n")
     tor = u.tornado.head(8)
     text += "| sector | θ | θ p05 → p95 | Canada real income at p05 → p95 | swing (pp) |\n"
     text += "|---|---|---|---|---|\n"
