@@ -434,7 +434,9 @@ def _calibrate(measures: Sequence[Measure], pair: PairBaseline, cad_per_usd: flo
     """Coverage factors for measures with ``scale_to``: cited covered trade / list × mix implied.
 
     The list × mix gives the distribution over products and sectors, the cited total its level;
-    each factor, and the 100% cap it meets on a product, is reported in ``notes``.
+    each factor, and the 100% cap it meets on a product, is reported in ``notes``. Coverage is
+    taken with CUSMA in force whatever the scenario says: the cited totals describe trade under
+    it, so with ``cusma=False`` the same factor scales the wider, unexempted coverage.
     """
     out: dict[str, float] = {}
     imp, exp = pair.importer, pair.exporter
@@ -459,9 +461,9 @@ def _calibrate(measures: Sequence[Measure], pair: PairBaseline, cad_per_usd: flo
     return out
 
 
-def _calibration(measures: Sequence[Measure], world: World, imp: str, exp: str, _sidx: object,
+def _calibration(measures: Sequence[Measure], world: World, imp: str, exp: str,
                  cad_per_usd: float, notes: list[str]) -> dict[str, float]:
-    """:func:`_calibrate` on a world's pair (``_sidx`` is unused: sectors are read by label)."""
+    """:func:`_calibrate` on a world's pair (sectors read by label)."""
     return _calibrate(measures, pair_baseline(world, imp, exp), cad_per_usd, notes)
 
 

@@ -239,7 +239,7 @@ def shock_hits(result: Result, country: str = "CAN", data: ProvinceData | None =
         if exp != country:
             continue
         n = countries.index(imp)
-        scale = rates._calibration(ms, world, imp, exp, sidx, rates.CAD_PER_USD, [])
+        scale = rates._calibration(ms, world, imp, exp, rates.CAD_PER_USD, [])
         arr, add = rates._pair_add(ms, imp, exp, world, scale)
         if add.size and np.any(add):
             src = rates.mix_source(imp, exp)[0]
