@@ -302,3 +302,38 @@ def test_provincial_real_income_adds_up_to_canada():
     assert money and all("nominal" in c for c in money)
     w = t["value_added_base_nominal_cad_mn"]
     assert (t["real_income_change_pct_real"] * w).sum() / w.sum() == pytest.approx(canada, abs=1e-9)
+
+
+# ------------------------------------------------------------------ money at stake
+def test_money_at_stake_of_a_universal_rate_is_rate_times_goods_trade():
+    """10 points on all US imports from Canada, no exemption: the hit is 0.10 × every goods flow."""
+    import tradeshock as ts
+    from tradeshock.analysis.provinces import shock_hits
+    from tradeshock.rates import GOODS
+    from tradeshock.scenario import load_scenario
+
+    world = ts.load_world("default")
+    hits = shock_hits(ts.simulate(world, load_scenario("us-universal-10")))
+    usa = hits[hits["partner"] == "USA"].groupby("sector")["hit"].sum()
+    n, i = list(world.countries).index("USA"), list(world.countries).index("CAN")
+    expected = {s: 0.10 * float(world.flows[n, i, list(world.sectors).index(s)]) for s in GOODS}
+    expected = {s: v for s, v in expected.items() if v > 0}
+    assert set(usa.index) <= set(expected)
+    assert usa.sum() == pytest.approx(sum(expected[s] for s in usa.index), rel=1e-12)
+    assert usa.sum() == pytest.approx(sum(expected.values()), rel=0.01)   # every sector with US products
+
+
+def test_money_at_stake_widens_when_cusma_exemptions_lapse():
+    """Without CUSMA in force the USMCA exemptions of today's US measures no longer shrink coverage."""
+    import tradeshock as ts
+    from tradeshock.analysis.provinces import shock_hits
+    from tradeshock.scenario import Scenario, load_scenario
+
+    world = ts.load_world("default")
+    on = load_scenario("status-quo-today")
+    off = Scenario.from_dict({"name": "status-quo-no-cusma", "extends": "status-quo-today",
+                              "settings": {"deficits": "fixed", "cusma": False}})
+    assert on.cusma_in_force and not off.cusma_in_force
+    hit = {k: shock_hits(ts.simulate(world, sc)).query("partner == 'USA'")["hit"].sum()
+           for k, sc in (("on", on), ("off", off))}
+    assert hit["off"] > 1.03 * hit["on"] > 0          # US$34.2bn with CUSMA, 36.2bn without

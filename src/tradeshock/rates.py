@@ -461,12 +461,6 @@ def _calibrate(measures: Sequence[Measure], pair: PairBaseline, cad_per_usd: flo
     return out
 
 
-def _calibration(measures: Sequence[Measure], world: World, imp: str, exp: str,
-                 cad_per_usd: float, notes: list[str]) -> dict[str, float]:
-    """:func:`_calibrate` on a world's pair (sectors read by label)."""
-    return _calibrate(measures, pair_baseline(world, imp, exp), cad_per_usd, notes)
-
-
 def _product_measures(measures: Sequence[Measure], importer: str) -> list[Measure]:
     """Measures that act product by product: all quantified ones but the cited-trade ones.
 
@@ -507,12 +501,6 @@ def _stack_pair(measures: Sequence[Measure], pair: PairBaseline, scale: dict[str
     cov = _product_coverage(ms, pair, scale, cusma)
     rates = [_rate_vector(m, pair.exporter, base, mfn) for m in ms]
     return arr, stack(ms, cov, rates)
-
-
-def _pair_add(measures: Sequence[Measure], importer: str, exporter: str, world: World | None = None,
-              scale: dict[str, float] | None = None, cusma: bool = True) -> tuple[_Arrays, np.ndarray]:
-    """:func:`_stack_pair` on a pair given by its codes (product rates with or without a world)."""
-    return _stack_pair(measures, pair_baseline(world, importer, exporter), scale, cusma)
 
 
 def _to_sectors(arr: _Arrays, add: np.ndarray) -> pd.Series:
@@ -708,7 +696,8 @@ class Compiled:
     notes: list[str] = field(default_factory=list)
 
 
-def _pairs(measures: Iterable[Measure], countries: Sequence[str]) -> dict[tuple[str, str], list[Measure]]:
+def measures_by_pair(measures: Iterable[Measure],
+                     countries: Sequence[str]) -> dict[tuple[str, str], list[Measure]]:
     """The measures on each (importer, exporter) pair of ``countries``, in the order given."""
     out: dict[tuple[str, str], list[Measure]] = {}
     cset = set(countries)
@@ -788,7 +777,7 @@ def compile_measures(world: World, measures: Iterable[Measure], *, cad_per_usd: 
     comp.notes += _finer_than_hs6(measures)
     countries = list(world.countries)
     column = {s: j for j, s in enumerate(world.sectors)}   # label → position, for the write only
-    for (imp, exp), ms in _pairs(measures, countries).items():
+    for (imp, exp), ms in measures_by_pair(measures, countries).items():
         if only_pairs is not None and (imp, exp) not in only_pairs:
             continue
         comp.pairs.append((imp, exp))
@@ -823,14 +812,18 @@ def _check_floor(comp: Compiled, measures: Sequence[Measure]) -> None:
 
 
 def pair_products(measures: Sequence[Measure], importer: str, exporter: str,
-                  world: World | None = None) -> pd.DataFrame:
+                  world: World | None = None, cusma: bool = True) -> pd.DataFrame:
     """Product-level additional rates of ``measures`` on one pair: ``hs6, sector, weight, add``.
 
     ``world`` supplies the baseline rates that ``mode: replaces`` measures replace for importers
-    without product-level duty data, and the MFN proxy for ``rate: mfn`` on non-US importers.
+    without product-level duty data, the MFN proxy for ``rate: mfn`` on non-US importers, and
+    the pair's trade that ``scale_to`` coverage is calibrated to, so the rates are those that
+    :func:`compile_measures` averages to sectors. Without a world nothing is calibrated.
     """
     mix = product_mix(importer, exporter)
-    _, add = _pair_add(measures, importer, exporter, world)
+    pair = pair_baseline(world, importer, exporter)
+    scale = _calibrate(measures, pair, CAD_PER_USD, []) if world is not None else None
+    _, add = _stack_pair(measures, pair, scale, cusma)
     out = mix[["hs6", "sector", "weight"]].copy()
     out["add"] = add
     return out

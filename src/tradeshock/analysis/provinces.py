@@ -203,12 +203,13 @@ def _product_of(codes: Any, product_hs: dict[str, tuple[str, ...]]) -> np.ndarra
     return out
 
 
-@lru_cache(maxsize=16)
-def _mix_products(src: str, key: str) -> np.ndarray:
+@lru_cache(maxsize=64)
+def _mix_products(importer: str, exporter: str, key: str) -> np.ndarray:
+    """The provincial product of each HS6 line of the pair's product mix (``key``: the products' names)."""
     from tradeshock import rates
 
     data = load_province_data()
-    return _product_of(rates._mix_by_src(src)["hs6"].to_numpy(), data.product_hs or {})
+    return _product_of(rates.product_mix(importer, exporter)["hs6"].to_numpy(), data.product_hs or {})
 
 
 def shock_hits(result: Result, country: str = "CAN", data: ProvinceData | None = None) -> pd.DataFrame:
@@ -235,22 +236,18 @@ def shock_hits(result: Result, country: str = "CAN", data: ProvinceData | None =
     sidx = {s: k for k, s in enumerate(world.sectors)}
     rows: list[dict[str, Any]] = []
     i = countries.index(country)
-    for (imp, exp), ms in rates._pairs(measures, countries).items():
+    cusma = bool(getattr(sc, "cusma_in_force", True))
+    for (imp, exp), ms in rates.measures_by_pair(measures, countries).items():
         if exp != country:
             continue
         n = countries.index(imp)
-        scale = rates._calibration(ms, world, imp, exp, rates.CAD_PER_USD, [])
-        arr, add = rates._pair_add(ms, imp, exp, world, scale)
-        if add.size and np.any(add):
-            src = rates.mix_source(imp, exp)[0]
-            prods = _mix_products(src, ",".join(sorted(data.product_hs or {})))
-            den = np.bincount(arr.sec, weights=arr.weight, minlength=len(rates.SECTORS))
-            names = np.asarray(rates.SECTORS, dtype=object)[arr.sec]
-            flow = np.array([float(world.flows[n, i, sidx[x]]) if x in sidx else 0.0 for x in names])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                hit = np.where(den[arr.sec] > 0, flow * arr.weight / den[arr.sec], 0.0) * np.abs(add)
-            df = pd.DataFrame({"sector": names, "product": prods, "hit": hit})
-            df = df[df["hit"] > 0].groupby(["sector", "product"], as_index=False)["hit"].sum()
+        lines = rates.pair_products(ms, imp, exp, world, cusma)
+        if len(lines) and lines["add"].to_numpy().any():
+            lines["product"] = _mix_products(imp, exp, ",".join(sorted(data.product_hs or {})))
+            flows = pd.Series(world.flows[n, i], index=list(world.sectors))
+            share = lines["weight"] / lines.groupby("sector")["weight"].transform("sum")
+            lines["hit"] = lines["sector"].map(flows).fillna(0.0) * share.fillna(0.0) * lines["add"].abs()
+            df = lines[lines["hit"] > 0].groupby(["sector", "product"], as_index=False)["hit"].sum()
             rows += [{"partner": imp, **r} for r in df.to_dict("records")]
         if imp == "USA":
             continue
