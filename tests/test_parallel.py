@@ -60,6 +60,27 @@ def test_process_pool_equals_serial(world, shocks, serial):
     _same(parallel.solve_many(world, shocks, backend="processes", workers=2), serial)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs the fork start method")
+def test_forked_pool_returns_pi_through_shared_memory(world, shocks, serial):
+    """Forked workers write π' into one shared mapping and ship neither π' nor τ' back."""
+    import mmap
+
+    results = parallel.solve_many(world, shocks, backend="processes", workers=2, mp_context="fork")
+    _same(results, serial)
+    for r, ref in zip(results, serial, strict=True):
+        eq, eq0 = r.equilibrium, ref.equilibrium
+        np.testing.assert_array_equal(eq.tariffs_new, eq0.tariffs_new)      # rebuilt by the caller
+    rows = {id(_root(r.equilibrium.pi_new)) for r in results}
+    assert len(rows) == 1 and isinstance(_root(results[0].equilibrium.pi_new), mmap.mmap)
+
+
+def _root(arr):
+    """The object at the bottom of an array's chain of bases (its memory's owner)."""
+    while isinstance(arr, np.ndarray) and arr.base is not None:
+        arr = arr.base
+    return arr.obj if isinstance(arr, memoryview) else arr
+
+
 @pytest.mark.parametrize("method", ["forkserver", pytest.param("spawn", marks=pytest.mark.slow)])
 def test_process_pool_other_start_methods(world, shocks, serial, method):
     _same(parallel.solve_many(world, shocks[:2], backend="processes", workers=2,

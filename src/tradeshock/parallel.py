@@ -6,7 +6,9 @@ Every counterfactual of a batch is measured from the same re-solved baseline, so
 pool's initializer for ``backend="processes"``, through ``client.scatter(..., broadcast=True)``
 for ``backend="dask"``. Each task then carries only what differs from the baseline (the changed
 tariff and trade-cost entries), and returns the engine's
-:class:`~tradeshock.model.Equilibrium`. The serial backend and each pool worker solve their
+:class:`~tradeshock.model.Equilibrium` without its N × N × J arrays where the caller can do
+without them: τ' is rebuilt from the shock, and forked pool workers write π' into one shared
+anonymous mapping instead of pickling it back through the pool's result pipe. The serial backend and each pool worker solve their
 shocks in lockstep (:mod:`tradeshock.model.lockstep`: a block of shocks shares each step's
 compiled call; the pool gets two contiguous blocks per worker); Dask tasks are one shock
 each. The :class:`~tradeshock.result.Result` objects are assembled in the caller, exactly as
@@ -37,6 +39,7 @@ import numpy as np
 from tradeshock import errors
 from tradeshock.errors import ConvergenceError, ShockError, TradeshockError, did_you_mean
 from tradeshock.model import Baseline, Equilibrium, solve
+from tradeshock.model.solver import home_free
 from tradeshock.resolve import Deficits, as_shock, check_deficits
 from tradeshock.result import Result
 from tradeshock.shock import Shock
@@ -58,12 +61,13 @@ Task = tuple[int, str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 # ----------------------------------------------------------------- worker side
 _WORKER_BASE: Baseline | None = None
 _WORKER_KW: dict[str, Any] = {}
+_WORKER_PI: np.ndarray | None = None
 
 
-def _init_worker(base: Baseline, solver_kw: dict[str, Any]) -> None:
-    """Process-pool initializer: keep the baseline in the worker for all its tasks."""
-    global _WORKER_BASE, _WORKER_KW
-    _WORKER_BASE, _WORKER_KW = base, dict(solver_kw)
+def _init_worker(base: Baseline, solver_kw: dict[str, Any], pi_out: np.ndarray | None = None) -> None:
+    """Process-pool initializer: keep the baseline (and the shared π' buffer) for all tasks."""
+    global _WORKER_BASE, _WORKER_KW, _WORKER_PI
+    _WORKER_BASE, _WORKER_KW, _WORKER_PI = base, dict(solver_kw), pi_out
     # Ctrl-C reaches the whole process group: the parent stops the pool; workers stay quiet
     import signal
 
@@ -136,10 +140,36 @@ def _run_each(base: Baseline, tasks: Sequence[Task], solver_kw: dict[str, Any]) 
     return out
 
 
+#: Stands for an N × N × J array left out of an equilibrium coming back from a worker: τ'
+#: (the caller has the shock's), and π' where the pool writes it to shared memory instead.
+#: Pickled through the pool's one result pipe, each was about 0.5 MB per shock on ``default``
+#: at 150-300 MB/s: longer than the solves themselves.
+_NOT_SHIPPED = np.empty((0, 0, 0))
+
+
+def _lean(outcome: tuple, pi_out: np.ndarray | None = None) -> tuple:
+    """An outcome as shipped back: τ' left out, π' written to row k of ``pi_out`` if given."""
+    if outcome[0] != "ok":
+        return outcome
+    k, eq = outcome[1], outcome[2]
+    lean = {"tariffs_new": _NOT_SHIPPED}
+    if pi_out is not None:
+        pi_out[k] = eq.pi_new
+        lean["pi_new"] = _NOT_SHIPPED
+    return (*outcome[:2], dataclasses.replace(eq, **lean))
+
+
+def _restored(eq: Equilibrium, shock: Shock) -> Equilibrium:
+    """An equilibrium from a worker with its τ' put back, as the solver applied it."""
+    if eq.tariffs_new.size:
+        return eq
+    return dataclasses.replace(eq, tariffs_new=home_free(shock.tariffs))
+
+
 def _pool_block(tasks: list[Task]) -> list[tuple]:
     """Process-pool task: a block of tasks in lockstep against the worker's baseline."""
     assert _WORKER_BASE is not None, "worker not initialised"
-    return _run_block(_WORKER_BASE, tasks, _WORKER_KW)
+    return [_lean(o, _WORKER_PI) for o in _run_block(_WORKER_BASE, tasks, _WORKER_KW)]
 
 
 def _aligned(base: Baseline) -> Baseline:
@@ -158,7 +188,7 @@ def _aligned(base: Baseline) -> Baseline:
 
 def _dask_task(base: Baseline, task: Task, solver_kw: dict[str, Any]) -> tuple:
     """Dask task: ``base`` arrives as the scattered (already resident) baseline."""
-    return _run(_aligned(base), task, solver_kw)
+    return _lean(_run(_aligned(base), task, solver_kw))
 
 
 # ----------------------------------------------------------------- caller side
@@ -264,12 +294,39 @@ def _blocks(tasks: list[Task], workers: int) -> list[list[Task]]:
     return [tasks[i:i + size] for i in range(0, len(tasks), size)]
 
 
+def _shared_pi(ctx: mp.context.BaseContext, count: int, shape: tuple[int, ...]) -> np.ndarray | None:
+    """Rows for the π' of ``count`` shocks in anonymous shared memory, for a forked pool.
+
+    The mapping is made before the workers fork, so they write into the same pages and the
+    caller reads them with no copy; it is freed when the last result using a row is. ``None``
+    (π' pickled back instead) for the fork server and spawn, whose workers do not inherit it.
+    """
+    if ctx.get_start_method() != "fork":
+        return None
+    import mmap
+
+    cells = count * int(np.prod(shape))
+    return np.frombuffer(mmap.mmap(-1, cells * 8), dtype=float, count=cells).reshape(count, *shape)
+
+
 def _solve_processes(base: Baseline, tasks: list[Task], workers: int, solver_kw: dict,
                      mp_context: str | None) -> list[tuple]:
+    """Outcomes of the tasks on a process pool, π' made whole from shared memory where used."""
     ctx = _context(mp_context)
     blocks = _blocks(tasks, workers)
+    pi_out = _shared_pi(ctx, len(tasks), base.pi.shape)
+    out = _pool_outcomes(ctx, base, blocks, workers, solver_kw, pi_out)
+    if pi_out is None:
+        return out
+    return [(o[0], o[1], dataclasses.replace(o[2], pi_new=pi_out[o[1]])) if o[0] == "ok" else o
+            for o in out]
+
+
+def _pool_outcomes(ctx: mp.context.BaseContext, base: Baseline, blocks: list[list[Task]], workers: int,
+                   solver_kw: dict, pi_out: np.ndarray | None) -> list[tuple]:
+    """Run the blocks on a pool; results in order up to the first failure."""
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(base, solver_kw)) as pool:
+                             initargs=(base, solver_kw, pi_out)) as pool:
         futures = [pool.submit(_pool_block, b) for b in blocks]
         try:
             out: list[tuple] = []
@@ -456,7 +513,7 @@ def solve_many(world: World, shocks: Sequence[Any], deficits: Deficits = "fixed"
     for outcome, (shock, scenario, label) in zip(outcomes, prepared, strict=False):
         if outcome[0] == "error":
             _raise(outcome, label)
-        eq: Equilibrium = outcome[2]
+        eq = _restored(outcome[2], shock)
         results.append(Result(world=world, shock=shock, scenario=scenario, deficits=deficits,
                               baseline=base, equilibrium=eq, baseline_solve=eq0, tol=tol))
     if quota_res:

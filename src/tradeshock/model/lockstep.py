@@ -49,6 +49,7 @@ from tradeshock.model.solver import (
     shock_weights_checked,
     solve,
 )
+from tradeshock.model.threads import one_blas_thread
 
 __all__ = ["BUDGET_BYTES", "chunk_size", "solve_lockstep"]
 
@@ -83,6 +84,7 @@ def _batch_size(bases: Any, *arrays: Any, shape: tuple[int, ...]) -> int:
     return sizes.pop() if sizes else 1
 
 
+@one_blas_thread()
 def solve_lockstep(bases: Baseline | Sequence[Baseline], tariffs_new: Any = None,
                    trade_cost_hat: Any = None, deficit_new: Any = None, *,
                    start: Equilibrium | Sequence[Equilibrium | None] | None = None,

@@ -36,6 +36,7 @@ from tradeshock.model.baseline import Baseline
 from tradeshock.model.jacobian import AUTO_MAX_COUNTRIES, WageJacobian, bordered_inverse, cached_inverse
 from tradeshock.model.kernels import make_step, resolve_kernels
 from tradeshock.model.newton import solve_no_io
+from tradeshock.model.threads import one_blas_thread
 
 __all__ = ["Equilibrium", "solve", "check_shock", "check_solver_args", "shock_inputs",
            "shock_weights_checked"]
@@ -161,9 +162,15 @@ def shock_inputs(base: Baseline, tariffs_new: np.ndarray | None, trade_cost_hat:
     dhat = np.ones_like(base.pi) if trade_cost_hat is None else np.asarray(trade_cost_hat, dtype=float)
     d1 = base.deficit if deficit_new is None else np.asarray(deficit_new, dtype=float)
     check_shock(base, tau1, dhat, d1)
-    tau1 = np.array(tau1, dtype=float, copy=True)
+    return home_free(tau1), dhat, d1
+
+
+def home_free(tariffs: np.ndarray) -> np.ndarray:
+    """τ' as the solver applies it (and :class:`Equilibrium` records it): a copy, zero at home."""
+    tau1 = np.array(tariffs, dtype=float, copy=True)
+    n, _, j = tau1.shape
     tau1.reshape(n * n, j)[:: n + 1] = 0.0                  # no tariff on domestic flows
-    return tau1, dhat, d1
+    return tau1
 
 
 def shock_weights_checked(base: Baseline, tau1: np.ndarray, dhat: np.ndarray, d1: np.ndarray,
@@ -228,6 +235,7 @@ def _fused_weights(base: Baseline, tau1: np.ndarray, dhat: np.ndarray, d1: np.nd
     return omega, omega_u
 
 
+@one_blas_thread()
 def solve(base: Baseline, tariffs_new: np.ndarray | None = None,
           trade_cost_hat: np.ndarray | None = None, deficit_new: np.ndarray | None = None, *,
           tol: float = 1e-10, max_iter: int = 1000, beta: float = 0.5, memory: int = 8,
