@@ -22,35 +22,38 @@ from typing import Any
 
 __all__ = ["one_blas_thread"]
 
-_STATE: dict[str, Any] = {"depth": 0, "limiter": None, "controller": None}
+_STATE: dict[str, Any] = {"depth": 0, "saved": [], "blas": None}
 
 
-def _controller() -> Any:
-    """A ``threadpoolctl.ThreadpoolController`` (found once: about 2 ms), or None."""
-    if _STATE["controller"] is None:
+def _blas() -> list[Any]:
+    """The loaded BLAS libraries' thread controls (``threadpoolctl``; found once: about 2 ms)."""
+    if _STATE["blas"] is None:
         try:
             from threadpoolctl import ThreadpoolController
         except ImportError:  # optional at run time: the limit is a speed-up, not a result
-            _STATE["controller"] = False
+            _STATE["blas"] = []
         else:
-            _STATE["controller"] = ThreadpoolController()
-    return _STATE["controller"] or None
+            _STATE["blas"] = list(ThreadpoolController().select(user_api="blas").lib_controllers)
+    return _STATE["blas"]
 
 
 @contextmanager
 def one_blas_thread() -> Iterator[None]:
-    """BLAS limited to one thread inside the block, in the main thread (about 10 µs per entry)."""
+    """BLAS limited to one thread inside the block, in the main thread (about 2 µs per entry)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     if _STATE["depth"] == 0:
-        ctl = _controller()
-        _STATE["limiter"] = ctl.limit(limits=1, user_api="blas") if ctl is not None else None
+        saved = [(lib, lib.get_num_threads()) for lib in _blas()]
+        _STATE["saved"] = [(lib, n) for lib, n in saved if n != 1]
+        for lib, _ in _STATE["saved"]:
+            lib.set_num_threads(1)
     _STATE["depth"] += 1
     try:
         yield
     finally:
         _STATE["depth"] -= 1
-        if _STATE["depth"] == 0 and _STATE["limiter"] is not None:
-            _STATE["limiter"].restore_original_limits()
-            _STATE["limiter"] = None
+        if _STATE["depth"] == 0:
+            for lib, n in _STATE["saved"]:
+                lib.set_num_threads(n)
+            _STATE["saved"] = []
