@@ -411,3 +411,24 @@ def test_hs_codes_finer_than_hs6_are_reported(world):
     np.testing.assert_array_equal(a.tariffs, b.tariffs)        # the whole HS6 is covered...
     assert any("hs8: HS codes 02031100 are finer than the HS6" in x for x in a.notes)   # ...and said
     assert not any("finer than" in x for x in b.notes)
+
+
+def test_reusing_pairs_compiles_each_pair_once_with_the_same_result(world, monkeypatch):
+    """Subsets of one package inside reusing_pairs: same tariffs, quotas and notes, fewer compiles."""
+    ms = load_library().in_force("2026-03-01")
+    subsets = [ms, ms[: len(ms) // 2], ms[len(ms) // 3:], ms]
+    plain = [rates_mod.compile_measures(world, sub) for sub in subsets]
+    calls = []
+    inner = rates_mod._pair_rates
+    monkeypatch.setattr(rates_mod, "_pair_rates", lambda *a: calls.append(a[1]) or inner(*a))
+    with rates_mod.reusing_pairs():
+        reused = [rates_mod.compile_measures(world, sub) for sub in subsets]
+    for a, b in zip(plain, reused, strict=True):
+        np.testing.assert_array_equal(a.tariffs, b.tariffs)
+        assert a.quotas == b.quotas and a.quota_rents == b.quota_rents and a.notes == b.notes
+        assert a.pairs == b.pairs
+    total = sum(len(c.pairs) for c in plain)
+    assert len(calls) < total - len(plain[0].pairs)        # the repeated full package: all hits
+    calls.clear()
+    rates_mod.compile_measures(world, ms)                   # outside the block: no reuse
+    assert len(calls) == len(plain[0].pairs)

@@ -46,9 +46,11 @@ rule reported in ``Compiled.notes``, and a value the compiler cannot use raises
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -696,6 +698,57 @@ class Compiled:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _PairCompiled:
+    """What :func:`compile_measures` writes for one pair (kept by :func:`reusing_pairs`)."""
+
+    added: pd.Series
+    quotas: list[dict[str, Any]]
+    quota_rents: list[dict[str, Any]]
+    notes: list[str]
+    held: tuple[Any, ...]        # the world and measures whose ids key the entry, kept alive
+
+
+_REUSE: contextvars.ContextVar[dict[tuple, _PairCompiled] | None] = contextvars.ContextVar(
+    "tradeshock_rates_reuse", default=None)
+
+
+@contextmanager
+def reusing_pairs() -> Iterator[None]:
+    """Within the block, :func:`compile_measures` compiles each (pair, measures) once.
+
+    For analyses that compile many subsets of one package on one world (attribution's
+    coalitions, a game's move profiles): a pair hit by the same measure objects on the same
+    world and settings gets the result compiled first, notes included. Measured on the 31
+    measures in force on 2026-03-01: 10,980 pair compilations of 122 coalitions, 90 distinct.
+    Entries are keyed by object identity, so do not modify a measure inside the block.
+    """
+    token = _REUSE.set({}) if _REUSE.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _REUSE.reset(token)
+
+
+def _compile_pair(world: World, ms: list[Measure], imp: str, exp: str, cad_per_usd: float,
+                  cusma: bool) -> _PairCompiled:
+    """One pair's sector additions, quota records, quota rents and notes (reused where allowed)."""
+    cache = _REUSE.get()
+    key = (id(world), imp, exp, cad_per_usd, cusma, tuple(map(id, ms)))
+    if cache is not None and key in cache:
+        return cache[key]
+    notes: list[str] = []
+    pair = pair_baseline(world, imp, exp)
+    added, cited = _pair_rates(ms, pair, cad_per_usd, cusma, notes)
+    quotas = _quota_records(ms, pair, cited, cad_per_usd)
+    rents = _quota_rents(ms, pair, cad_per_usd, notes)
+    got = _PairCompiled(added, quotas, rents, notes, (world, *ms))
+    if cache is not None:
+        cache[key] = got
+    return got
+
+
 def measures_by_pair(measures: Iterable[Measure],
                      countries: Sequence[str]) -> dict[tuple[str, str], list[Measure]]:
     """The measures on each (importer, exporter) pair of ``countries``, in the order given."""
@@ -781,12 +834,12 @@ def compile_measures(world: World, measures: Iterable[Measure], *, cad_per_usd: 
         if only_pairs is not None and (imp, exp) not in only_pairs:
             continue
         comp.pairs.append((imp, exp))
-        pair = pair_baseline(world, imp, exp)
-        added, cited = _pair_rates(ms, pair, cad_per_usd, cusma, comp.notes)
+        got = _compile_pair(world, ms, imp, exp, cad_per_usd, cusma)
         n, i = countries.index(imp), countries.index(exp)
-        comp.added[n, i, [column[s] for s in added.index]] = added.to_numpy()
-        comp.quotas += _quota_records(ms, pair, cited, cad_per_usd)
-        comp.quota_rents += _quota_rents(ms, pair, cad_per_usd, comp.notes)
+        comp.added[n, i, [column[s] for s in got.added.index]] = got.added.to_numpy()
+        comp.quotas += [dict(q) for q in got.quotas]
+        comp.quota_rents += [dict(r) for r in got.quota_rents]
+        comp.notes += got.notes
     comp.tariffs = world.tariffs + comp.added
     _check_floor(comp, measures)
     return comp

@@ -283,8 +283,11 @@ def attribute(scenario: Any, world: Any = None, *, focus: str = "CAN",
                 need.add(m)
         masks = sorted(need)
         method = f"sampled Shapley ({len(orders)} orders, antithetic pairs)"
-    results = solve_batch(w, [shock_for(m) for m in masks], deficits=dfc, backend=backend,
-                          workers=workers, **solver_kw)
+    from tradeshock.rates import reusing_pairs
+
+    with reusing_pairs():                      # coalitions share most pairs' measures
+        shocks = [shock_for(m) for m in masks]
+    results = solve_batch(w, shocks, deficits=dfc, backend=backend, workers=workers, **solver_kw)
     frames = [outcome_vector(r, focus) for r in results]
     keys = frames[0][["country", "variable", "unit"]]
     table = {m: f.set_index(["country", "variable"])["value"].reindex(

@@ -473,7 +473,10 @@ def play(game_file: str | Path | Mapping[str, Any] | Game, world: Any = None, *,
     w = scenario_world(game, world)
     game.check_world(w)
     profiles = game.profiles
-    shocks = [game.to_shock(w, prof) for prof in profiles]
+    from tradeshock.rates import reusing_pairs
+
+    with reusing_pairs():                      # profiles share most pairs' measures
+        shocks = [game.to_shock(w, prof) for prof in profiles]
     deficits = game.deficits or "fixed"
     if game.base and not game.deficits:
         from tradeshock.analysis.attribution import load_scenario, scenario_deficits
