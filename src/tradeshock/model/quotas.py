@@ -119,9 +119,12 @@ def solve_quotas(base: Baseline, tariffs: np.ndarray, trade_cost_hat: np.ndarray
     t0 = in_quota_tariffs(tariffs, specs)
     flows_base = base.flows
 
-    def run(prem: np.ndarray) -> Equilibrium:
-        return solve(base, _with_premia(t0, specs, prem), trade_cost_hat, deficit, tol=tol,
-                     max_iter=max_iter, labels=labels)
+    def run(prem: np.ndarray, start: Equilibrium | None = None) -> Equilibrium:
+        # trial premia start from the last trial's solution, solved 100x tighter so that the
+        # root brentq finds does not depend on the path; the premia found are then solved cold
+        return solve(base, _with_premia(t0, specs, prem), trade_cost_hat, deficit,
+                     tol=tol if start is None else 1e-2 * tol, max_iter=max_iter, labels=labels,
+                     start=start)
 
     def volume(eq: Equilibrium, spec: QuotaSpec) -> float:
         cf = eqs.flows(eq.pi_new, eq.X_new, eq.tariffs_new)
@@ -129,6 +132,7 @@ def solve_quotas(base: Baseline, tariffs: np.ndarray, trade_cost_hat: np.ndarray
 
     prem = np.zeros(len(specs))
     eq = run(prem)
+    last: dict[str, Equilibrium] = {"eq": eq}
     rounds = 0
     moved = 0.0
     for rounds in range(1, max_rounds + 1):  # noqa: B007
@@ -139,7 +143,8 @@ def solve_quotas(base: Baseline, tariffs: np.ndarray, trade_cost_hat: np.ndarray
             def excess(p: float, k: int = k, spec: QuotaSpec = spec) -> float:
                 trial = prem.copy()
                 trial[k] = p
-                return volume(run(trial), spec) - spec.volume
+                last["eq"] = run(trial, last["eq"])
+                return volume(last["eq"], spec) - spec.volume
 
             f0 = volume(eq, spec) - spec.volume if prem[k] == 0 else excess(0.0)
             if f0 <= 0 or hi <= 0:
