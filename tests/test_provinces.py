@@ -34,7 +34,7 @@ def _world(countries=("CAN", "USA", "CHN")):
 
 
 def _result(world, va_base, va_cf, emp_pct=None, trade=None):
-    """A stand-in Result with the contract's output()/trade() views and a known national answer."""
+    """A stand-in Result with the contract's output()/trade() views, flows and a known national answer."""
     rows = []
     for c in world.countries:
         for j, s in enumerate(world.sectors):
@@ -46,7 +46,15 @@ def _result(world, va_base, va_cf, emp_pct=None, trade=None):
     if trade is None:
         trade = pd.DataFrame({"exporter": "CAN", "importer": "USA", "sector": list(world.sectors),
                               "baseline": 1.0, "counterfactual": 1.0})
-    return SimpleNamespace(world=world, output=lambda: out, trade=lambda: trade, meta={})
+    cs, ss = list(world.countries), list(world.sectors)
+    flows = np.zeros((2, len(cs), len(cs), len(ss)))                 # [base|cf, importer, exporter, sector]
+    for r in trade.itertuples():
+        if r.importer not in cs or r.exporter not in cs:
+            continue
+        at = (cs.index(r.importer), cs.index(r.exporter), ss.index(r.sector))
+        flows[(0, *at)], flows[(1, *at)] = r.baseline, r.counterfactual
+    return SimpleNamespace(world=world, output=lambda: out, trade=lambda: trade, meta={},
+                           flows_base=flows[0], flows_cf=flows[1])
 
 
 # ------------------------------------------------------------------ data layer
@@ -284,6 +292,16 @@ def test_change_split_locates_only_the_hit_sectors(canola_run):
     assert set(cs.direct.index[cs.direct > 0]) == {"agriculture", "food"}
     assert ("CHN", "agriculture") in cs.partner
     np.testing.assert_allclose(cs.sector.sum(axis=1), 1.0, atol=1e-12)
+
+
+def test_province_real_income_is_the_summary_column(canola_run):
+    from tradeshock.analysis.provinces import province_real_income
+
+    ri = province_real_income(canola_run)
+    s = province_summary(canola_run).set_index("province")
+    assert list(ri.index) == list(s.index)
+    pd.testing.assert_series_equal(ri["real_income_change_pct"], s["real_income_change_pct"])
+    assert (ri["name"] == s["name"]).all()
 
 
 def test_provincial_real_income_adds_up_to_canada():

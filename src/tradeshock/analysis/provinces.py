@@ -349,10 +349,11 @@ def _change_split(result: Result, country: str, base: pd.DataFrame, data: Provin
         tot = loc.sum()
         if tot > 0:
             partner[(imp, sector)] = loc / tot
-    tr = result.trade()
-    tr = tr[(tr["exporter"] == country) & (tr["importer"] != country)]
-    dx = (tr.assign(d=tr["counterfactual"] - tr["baseline"])
-          .set_index(["importer", "sector"])["d"])
+    countries, sectors = list(result.world.countries), list(result.world.sectors)
+    i = countries.index(country)
+    moved = result.flows_cf[:, i, :] - result.flows_base[:, i, :]        # exports [importer, sector]
+    dx = {k: float(moved[countries.index(k[0]), sectors.index(k[1])]) for k in partner
+          if k[0] in countries and k[0] != country and k[1] in sectors}
     out = _national_output(result, country)
     dy = out["gross_output_cf"] - out["gross_output_base"] if "gross_output_cf" in out.columns \
         else out["value_added_cf"] - out["value_added_base"]
@@ -491,33 +492,38 @@ def province_exports(result: Result, country: str = "CAN") -> pd.DataFrame:
     """
     data = load_province_data()
     world = result.world
-    tr = result.trade()
-    tr = tr[(tr["exporter"] == country) & (tr["importer"] != country)].copy()
-    tr["destination"] = np.where(tr["importer"].isin(["USA", "CHN"]), tr["importer"], "other")
-    tr["change"] = tr["counterfactual"] - tr["baseline"]
+    countries, sectors = list(world.countries), list(world.sectors)
+    i = countries.index(country)
+    flows0, flows1 = result.flows_base[:, i, :], result.flows_cf[:, i, :]   # [importer, sector]
     cs = change_split(result, country, data=data) if "CAN" in world.countries else None
     hit_sectors = set(cs.direct.index[cs.direct > 0]) if cs is not None else set()
     fx = data.cad_per_usd
     frames = []
     for dest in DESTINATIONS:
-        d = tr[tr["destination"] == dest]
-        if d.empty:
+        buyers = [n for n, c in enumerate(countries) if c != country
+                  and (c == dest if dest != "other" else c not in ("USA", "CHN"))]
+        if not buyers:
             continue
         sh = province_shares(world, country, destination=dest, data=data)
-        base = d.groupby("sector")["baseline"].sum().reindex(sh.index).fillna(0.0).to_numpy() * fx
+        base = pd.Series(flows0[buyers].sum(axis=0), index=sectors).reindex(sh.index).fillna(0.0)
+        base = base.to_numpy() * fx
+        moved = flows1[buyers] - flows0[buyers]                               # [buyer, sector]
         change = np.zeros(sh.shape)
-        pos = {x: k for k, x in enumerate(sh.index)}
-        for r in d[d["change"] != 0].itertuples():
-            if r.sector not in pos:
+        for k, sector in enumerate(sh.index):
+            if sector not in sectors:
                 continue
-            k = pos[r.sector]
-            if cs is not None and (r.importer, r.sector) in cs.partner:
-                split = cs.partner[(r.importer, r.sector)]
-            elif cs is not None and r.sector in hit_sectors:
-                split = cs.sector.loc[r.sector].to_numpy(float)
-            else:
-                split = sh.iloc[k].to_numpy(float)
-            change[k] += r.change * fx * split
+            col = moved[:, sectors.index(sector)]
+            rest = 0.0                     # changes without a partner-specific split, summed
+            for b, n in enumerate(buyers):
+                key = (countries[n], sector)
+                if cs is not None and key in cs.partner:
+                    change[k] += col[b] * fx * cs.partner[key]
+                else:
+                    rest += col[b]
+            if rest:
+                split = (cs.sector.loc[sector] if cs is not None and sector in hit_sectors
+                         else sh.iloc[k])
+                change[k] += rest * fx * split.to_numpy(float)
         s = sh.to_numpy(float)
         n_sec, n_prov = s.shape
         b = (base[:, None] * s).ravel()
@@ -570,6 +576,27 @@ def province_income(result: Result, va: pd.Series, country: str = "CAN") -> pd.D
                          "real_income_change_pct": 100 * (inc1 / (1.0 + cpi) / inc0 - 1.0)})
 
 
+def _value_added(by_province: Any) -> pd.DataFrame:
+    """``value_added_base, value_added_change`` by province from :func:`province_results` rows."""
+    return pd.DataFrame({"value_added_base": by_province["value_added_base"].sum(),
+                         "value_added_change": by_province["value_added_change"].sum()})
+
+
+def province_real_income(result: Result, country: str = "CAN") -> pd.DataFrame:
+    """Real income change by province (percent), the ``real_income_change_pct`` of the summary.
+
+    Columns ``name, real_income_change_pct``, indexed by province code in :data:`PROVINCES`
+    order; for callers that need only this (the timeline), without the summary's exports and
+    drivers.
+    """
+    va = _value_added(province_results(result, country=country).groupby("province", sort=False))
+    inc = province_income(result, va, country)
+    out = pd.DataFrame({"name": load_province_data().provinces["name"].reindex(va.index),
+                        "real_income_change_pct": inc["real_income_change_pct"] if inc is not None
+                        else np.nan}, index=va.index)
+    return out.reindex(list(PROVINCES))
+
+
 def province_summary(result: Result, top: int = 3, country: str = "CAN") -> pd.DataFrame:
     """One row per province: real income, value added (nominal), employment, exports, drivers.
 
@@ -584,11 +611,8 @@ def province_summary(result: Result, top: int = 3, country: str = "CAN") -> pd.D
     pr = province_results(result, country=country)
     pr["emp_w"] = pr["employment_change_pct"] * pr["value_added_base"]
     g = pr.groupby("province", sort=False)
-    out = pd.DataFrame({
-        "value_added_base": g["value_added_base"].sum(),
-        "value_added_change": g["value_added_change"].sum(),
-        "employment_change_pct": g["emp_w"].sum() / g["value_added_base"].sum(),
-    })
+    out = _value_added(g)
+    out["employment_change_pct"] = g["emp_w"].sum() / g["value_added_base"].sum()
     out["value_added_change_pct"] = 100 * out["value_added_change"] / out["value_added_base"]
     inc = province_income(result, out, country)
     out["real_income_change_pct"] = inc["real_income_change_pct"] if inc is not None else np.nan
@@ -603,7 +627,7 @@ def province_summary(result: Result, top: int = 3, country: str = "CAN") -> pd.D
         exs = ex.groupby(["province", "destination"])["change"].sum().unstack()
         for d in DESTINATIONS:
             out[f"exports_{d.lower()}_change"] = exs[d] if d in exs else 0.0
-    except AttributeError:  # a result without a trade() view
+    except AttributeError:  # a result without flows (a stand-in with output() only)
         pass
     data = load_province_data()
     out.insert(0, "name", data.provinces["name"].reindex(out.index))

@@ -26,6 +26,7 @@ import pandas as pd
 
 from tradeshock.errors import ScenarioError
 from tradeshock.measures.library import Library, as_date, load_library
+from tradeshock.rates import reusing_pairs
 
 #: Countries always reported.
 FOCUS = ("CAN", "USA", "CHN", "MEX")
@@ -174,8 +175,9 @@ def timeline(world: Any = "default", start: dt.date | str = START, end: dt.date 
     solves: list[dict[str, Any]] = []
     prev = None
     res = None
-    for d in days:
-        shock = _shock_on(w, d)
+    with reusing_pairs():          # dates share most pairs' measures: each pair compiled once
+        shocks = [_shock_on(w, d) for d in days]
+    for d, shock in zip(days, shocks, strict=True):
         t0 = time.perf_counter()
         if shock.quotas:
             res = simulate(w, shock, dfc, tol=tol)
@@ -194,11 +196,12 @@ def timeline(world: Any = "default", start: dt.date | str = START, end: dt.date 
         for c in focus:
             rows.append((d, c, "country", c, float(wf.loc[c, "real_income"])))
         if with_prov:
-            from tradeshock.analysis.provinces import province_summary
+            from tradeshock.analysis.provinces import province_real_income
 
-            ps = province_summary(res)
-            for r in ps.itertuples():
-                rows.append((d, r.province, "province", r.name, float(r.real_income_change_pct)))
+            ps = province_real_income(res)
+            rows += [(d, code, "province", name, float(v))
+                     for code, name, v in zip(ps.index, ps["name"], ps["real_income_change_pct"],
+                                              strict=True)]
     data = pd.DataFrame(rows, columns=["date", "region", "kind", "name", "real_income_pct"])
     return Timeline(data=data, events=events(days, lib), solves=pd.DataFrame(solves), world=w.name,
                     start=days[0], end=as_date(end), coverage_note=lib.coverage_note(as_date(end)),
