@@ -99,13 +99,14 @@ class _Worker:
     def ready(self, timeout: float = 300.0) -> bool:
         """Wait for the worker's start-up (world loaded, baseline solved) to finish."""
         end = time.time() + timeout
+        conn = self.conn                  # the pool's close() may stop() the worker meanwhile
         try:
-            while self.alive() and time.time() < end:
-                if self.conn.poll(0.5):
-                    kind, _ = self.conn.recv()
+            while conn is not None and self.alive() and time.time() < end:
+                if conn.poll(0.5):
+                    kind, _ = conn.recv()
                     if kind == "ready":
                         return True
-        except (EOFError, OSError):
+        except (EOFError, OSError):       # the pipe closed under us: not ready
             pass
         return False
 
