@@ -36,8 +36,8 @@ sys.path.insert(0, str(HERE))
 
 import cases  # noqa: E402
 from measure import control_speedup  # noqa: E402
+from run import write_doc  # noqa: E402
 
-DOC = HERE.parent / "docs" / "performance.md"
 START, END = "<!-- pool:start -->", "<!-- pool:end -->"
 ROUTES = (("serial", "serial", None), ("fork", "processes", "fork"),
           ("forkserver", "processes", "forkserver"))
@@ -100,20 +100,20 @@ def batches(sizes: list[int], repeat: int) -> list[dict]:
 
 
 def table(rec: dict) -> str:
-    """The markdown block between the pool markers."""
+    """The markdown block that goes between the pool markers."""
     rows = [f"| {r['shocks']} | {r['min_wall_seconds']['serial']:.2f} "
             f"| {r['min_wall_seconds']['fork']:.2f} ({r['speedup']['fork']:.2f}×) "
             f"| {r['min_wall_seconds']['forkserver']:.2f} ({r['speedup']['forkserver']:.2f}×) |"
             for r in rec["batches"]]
     c, m = rec["contention"], rec["machine"]
-    return (f"{START}\n| cut-off shocks on `default` | serial s | processes, fork s (vs serial) "
+    return ("| cut-off shocks on `default` | serial s | processes, fork s (vs serial) "
             "| processes, forkserver s (vs serial) |\n|---:|---:|---:|---:|\n" + "\n".join(rows)
             + f"\n\nControls, same run: a pure-Python loop runs {rec['control_speedup']:.2f}× faster "
             f"on a 2-process pool; {c['shocks']} cut-off solves take {c['alone_s']:.2f} s in one "
             f"process alone and {min(c['two_at_once_s']):.2f}–{max(c['two_at_once_s']):.2f} s in "
             f"each of two processes at once ({c['slowdown']:.2f}× slower). Minimum wall time of "
             f"{rec['repeat']} alternated repeats; {m['cores']} cores; {m['date']}; load average "
-            f"{m['load_start']:.1f} at the start, {m['load_end']:.1f} at the end.\n{END}")
+            f"{m['load_start']:.1f} at the start, {m['load_end']:.1f} at the end.\n")
 
 
 def main() -> None:
@@ -136,14 +136,8 @@ def main() -> None:
     (HERE / "results_pool.json").write_text(json.dumps(rec, indent=2) + "\n")
     text = table(rec)
     print(text)
-    if not args.no_docs and DOC.exists():
-        doc = DOC.read_text()
-        if START in doc:
-            a, b = doc.index(START), doc.index(END) + len(END)
-            DOC.write_text(doc[:a] + text + doc[b:])
-        else:
-            print(f"(no {START} block in {DOC}; not written)")
-
+    if not args.no_docs:
+        write_doc(text, START, END)
 
 if __name__ == "__main__":
     main()
