@@ -8,12 +8,13 @@ for ``backend="dask"``. Each task then carries only what differs from the baseli
 tariff and trade-cost entries), and returns the engine's
 :class:`~tradeshock.model.Equilibrium` without its N × N × J arrays where the caller can do
 without them: τ' is rebuilt from the shock, and forked pool workers write π' into one shared
-anonymous mapping instead of pickling it back through the pool's result pipe. The serial backend and each pool worker solve their
-shocks in lockstep (:mod:`tradeshock.model.lockstep`: a block of shocks shares each step's
-compiled call; the pool gets two contiguous blocks per worker); Dask tasks are one shock
-each. The :class:`~tradeshock.result.Result` objects are assembled in the caller, exactly as
-:func:`~tradeshock.simulate.simulate` assembles them, so a parallel result is the serial one
-(up to rounding: lockstep and one-by-one solves take the same steps).
+anonymous mapping instead of pickling it back through the pool's result pipe. The serial
+backend and each pool worker solve their shocks in lockstep (:mod:`tradeshock.model.lockstep`:
+a block of shocks shares each step's compiled call; the pool gets two contiguous blocks per
+worker); Dask tasks are one shock each. The :class:`~tradeshock.result.Result` objects are
+assembled in the caller, exactly as :func:`~tradeshock.simulate.simulate` assembles them, so a
+parallel result is the serial one (up to rounding: lockstep and one-by-one solves take the
+same steps).
 
 Errors raised in a worker come back as the same :class:`~tradeshock.errors.TradeshockError`
 subclass (a :class:`~tradeshock.errors.ConvergenceError` keeps its diagnostics), with the shock's
