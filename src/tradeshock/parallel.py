@@ -10,8 +10,8 @@ tariff and trade-cost entries), and returns the engine's
 without them: τ' is rebuilt from the shock, and forked pool workers write π' into one shared
 anonymous mapping instead of pickling it back through the pool's result pipe. The serial
 backend and each pool worker solve their shocks in lockstep (:mod:`tradeshock.model.lockstep`:
-a block of shocks shares each step's compiled call; the pool gets two contiguous blocks per
-worker); Dask tasks are one shock each. The :class:`~tradeshock.result.Result` objects are
+a block of shocks shares each step's compiled call; the pool and Dask get two contiguous
+blocks per worker). The :class:`~tradeshock.result.Result` objects are
 assembled in the caller, exactly as :func:`~tradeshock.simulate.simulate` assembles them, so a
 parallel result is the serial one (up to rounding: lockstep and one-by-one solves take the
 same steps).
@@ -187,9 +187,9 @@ def _aligned(base: Baseline) -> Baseline:
     return dataclasses.replace(base, **changes) if changes else base
 
 
-def _dask_task(base: Baseline, task: Task, solver_kw: dict[str, Any]) -> tuple:
-    """Dask task: ``base`` arrives as the scattered (already resident) baseline."""
-    return _lean(_run(_aligned(base), task, solver_kw))
+def _dask_block(base: Baseline, tasks: list[Task], solver_kw: dict[str, Any]) -> list[tuple]:
+    """Dask task: a block of tasks in lockstep; ``base`` arrives as the scattered baseline."""
+    return [_lean(o) for o in _run_block(_aligned(base), tasks, solver_kw)]
 
 
 # ----------------------------------------------------------------- caller side
@@ -269,16 +269,16 @@ def _context(method: str | None) -> mp.context.BaseContext:
     return ctx
 
 
-def _collect(futures: list, tasks: list[Task], what: str) -> list[tuple]:
-    """Results in order; stop at the first failure. A crashed worker becomes an error outcome."""
+def _gather(futures: list, blocks: list[list[Task]], what: str) -> list[tuple]:
+    """Outcomes of the blocks in order, up to the first failure; a dead worker becomes one."""
     out: list[tuple] = []
-    for f, t in zip(futures, tasks, strict=True):
+    for f, block in zip(futures, blocks, strict=True):
         try:
-            outcome = f.result()
+            got = f.result()
         except Exception as exc:  # noqa: BLE001 - a dead worker, not a solver error
-            outcome = _crashed(t, what, exc)
-        out.append(outcome)
-        if outcome[0] == "error":
+            got = [_crashed(block[0], what, exc)]
+        out.extend(got)
+        if got and got[-1][0] == "error":
             break
     return out
 
@@ -330,16 +330,7 @@ def _pool_outcomes(ctx: mp.context.BaseContext, base: Baseline, blocks: list[lis
                              initargs=(base, solver_kw, pi_out)) as pool:
         futures = [pool.submit(_pool_block, b) for b in blocks]
         try:
-            out: list[tuple] = []
-            for f, block in zip(futures, blocks, strict=True):
-                try:
-                    got = f.result()
-                except Exception as exc:  # noqa: BLE001 - a dead worker, not a solver error
-                    got = [_crashed(block[0], "process-pool", exc)]
-                out.extend(got)
-                if got and got[-1][0] == "error":
-                    break
-            return out
+            return _gather(futures, blocks, "process-pool")
         finally:
             for f in futures:
                 f.cancel()
@@ -409,10 +400,13 @@ def _solve_dask(base: Baseline, tasks: list[Task], workers: int, solver_kw: dict
     client = client if client is not None else _local_client(workers)
     base_f = client.scatter(base, broadcast=True, hash=False)
     token = uuid.uuid4().hex[:8]
-    futures = [client.submit(_dask_task, base_f, t, solver_kw, key=f"tradeshock-{token}-{t[0]}",
-                             pure=False) for t in tasks]
+    # two blocks per worker, solved in lockstep, as for the pool: one task per shock paid the
+    # scheduler's few milliseconds per shock, more than a solve
+    blocks = _blocks(tasks, len(client.scheduler_info().get("workers", {})) or workers)
+    futures = [client.submit(_dask_block, base_f, b, solver_kw, key=f"tradeshock-{token}-{k}",
+                             pure=False) for k, b in enumerate(blocks)]
     try:
-        return _collect(futures, tasks, "Dask")
+        return _gather(futures, blocks, "Dask")
     finally:
         client.cancel(futures)
         client.cancel([base_f])
