@@ -43,15 +43,26 @@ ROUTES = (("serial", "serial", None), ("fork", "processes", "fork"),
           ("forkserver", "processes", "forkserver"))
 
 
-def alone(count: int, at: float = 0.0) -> float:
-    """Wall time of ``count`` cut-off solves in this process, started at time ``at`` (epoch s)."""
+def _warm_world() -> tuple:
+    """``default``, its 40 cut-off shocks, and ``solve_many`` warmed (baseline, Jacobian, kernels)."""
     from tradeshock.parallel import solve_many
     from tradeshock.world import load_world
 
     world = load_world("default")
     base = cases.cutoff_shocks(world)
-    solve_many(world, base[:2], backend="serial")              # baseline, Jacobian, kernels
-    shocks = (base * (count // len(base) + 1))[:count]
+    solve_many(world, base[:2], backend="serial")
+    return world, base, solve_many
+
+
+def _repeated(base: list, count: int) -> list:
+    """``count`` shocks: the cut-off list repeated."""
+    return (base * (count // len(base) + 1))[:count]
+
+
+def alone(count: int, at: float = 0.0) -> float:
+    """Wall time of ``count`` cut-off solves in this process, started at time ``at`` (epoch s)."""
+    world, base, solve_many = _warm_world()
+    shocks = _repeated(base, count)
     time.sleep(max(0.0, at - time.time()))
     t0 = time.perf_counter()
     solve_many(world, shocks, backend="serial")
@@ -78,15 +89,10 @@ def contention(count: int = 320) -> dict:
 
 def batches(sizes: list[int], repeat: int) -> list[dict]:
     """Minimum wall time of each route at each batch size, routes alternated."""
-    from tradeshock.parallel import solve_many
-    from tradeshock.world import load_world
-
-    world = load_world("default")
-    base = cases.cutoff_shocks(world)
-    solve_many(world, base[:2], backend="serial")              # baseline, Jacobian, kernels
+    world, base, solve_many = _warm_world()
     out = []
     for size in sizes:
-        shocks = (base * (size // len(base) + 1))[:size]
+        shocks = _repeated(base, size)
         times: dict[str, list[float]] = {k: [] for k, _, _ in ROUTES}
         for _ in range(repeat):
             for key, backend, ctx in ROUTES:
